@@ -1,0 +1,536 @@
+//! The one validated configuration, built once from `arrears.toml` and the command line before
+//! any data is read. Every key of the file is optional; unknown keys are an error that names
+//! them; paths are relative to the file's folder.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::ingest::field::TableKind;
+use crate::model::{DateOrder, Terms};
+
+/// The name of the configuration file looked for in the input folder.
+pub const CONFIG_FILE: &str = "arrears.toml";
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// A value is of the right type but not allowed.
+    #[error("{path}: `{key}` = {value}: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: String,
+        message: String,
+    },
+    /// An input pattern matched no file, or a required input kind has none.
+    #[error("{0}")]
+    Inputs(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    default_currency: Option<String>,
+    date_order: Option<String>,
+    default_terms: Option<String>,
+    write_off_tolerance: Option<toml::Value>,
+    inputs: RawInputs,
+    invoices: RawTable,
+    payments: RawTable,
+    clients: RawTable,
+    discount: Option<RawDiscount>,
+    aging: RawAging,
+    dunning: RawDunning,
+    company: Company,
+    letters: RawLetters,
+    output: RawOutput,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawInputs {
+    invoices: Vec<String>,
+    payments: Vec<String>,
+    clients: Vec<String>,
+    encoding: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawTable {
+    columns: BTreeMap<String, String>,
+    sheet: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscount {
+    percent: toml::Value,
+    days: u32,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawAging {
+    basis: Option<String>,
+    buckets: Option<Vec<u32>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawDunning {
+    min_amount: Option<toml::Value>,
+    repeat_after_days: Option<u32>,
+    levels: Option<Vec<DunningLevel>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLetters {
+    formats: Option<Vec<String>>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawOutput {
+    dir: Option<String>,
+}
+
+/// Letterhead and payment details printed on letters.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Company {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub vat_id: Option<String>,
+    pub bank_details: Option<String>,
+    pub payment_methods: Vec<String>,
+    pub logo: Option<String>,
+    pub signature: Option<String>,
+}
+
+/// One step of the dunning ladder.
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DunningLevel {
+    pub name: String,
+    /// Days overdue that trigger the level; negative means "falls due within that many days".
+    pub days: i64,
+    #[serde(default = "yes")]
+    pub letter: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Early-payment discount: `percent` off when paid within `days` of the invoice date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Discount {
+    pub percent: Decimal,
+    pub days: u32,
+}
+
+/// What days overdue are counted from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgingBasis {
+    DueDate,
+    InvoiceDate,
+}
+
+impl AgingBasis {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgingBasis::DueDate => "due-date",
+            AgingBasis::InvoiceDate => "invoice-date",
+        }
+    }
+}
+
+/// The input files of each kind, after glob expansion, plus explicit column names.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub invoices: Vec<PathBuf>,
+    pub payments: Vec<PathBuf>,
+    pub clients: Vec<PathBuf>,
+    /// Forced text encoding for csv files (`windows-1255`, ...); detected when `None`.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub columns: BTreeMap<TableKind, BTreeMap<String, String>>,
+    pub sheets: BTreeMap<TableKind, String>,
+}
+
+impl Inputs {
+    #[must_use]
+    pub fn files(&self, kind: TableKind) -> &[PathBuf] {
+        match kind {
+            TableKind::Invoices => &self.invoices,
+            TableKind::Payments => &self.payments,
+            TableKind::Clients => &self.clients,
+        }
+    }
+}
+
+/// The validated settings of one run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file the settings came from, if any.
+    pub path: Option<PathBuf>,
+    /// The folder relative paths are resolved against.
+    pub base_dir: PathBuf,
+    pub default_currency: String,
+    pub date_order: DateOrder,
+    pub default_terms: Terms,
+    pub write_off_tolerance: Decimal,
+    pub inputs: Inputs,
+    pub discount: Option<Discount>,
+    pub aging_basis: AgingBasis,
+    pub buckets: Vec<u32>,
+    pub dunning_min_amount: Decimal,
+    pub repeat_after_days: u32,
+    pub dunning_levels: Vec<DunningLevel>,
+    pub company: Company,
+    pub letter_formats: Vec<String>,
+    pub language: String,
+    pub output_dir: PathBuf,
+    /// The configuration file's text, recorded in `run.json`.
+    pub source_text: String,
+}
+
+/// The default ladder of SPEC section 6.
+#[must_use]
+pub fn default_levels() -> Vec<DunningLevel> {
+    let level = |name: &str, days: i64, letter: bool| DunningLevel {
+        name: name.to_string(),
+        days,
+        letter,
+    };
+    vec![
+        level("courtesy", -7, true),
+        level("reminder-1", 5, true),
+        level("reminder-2", 30, true),
+        level("final-notice", 60, true),
+        level("collections", 90, false),
+    ]
+}
+
+/// Command-line inputs that override the file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub invoices: Vec<PathBuf>,
+    pub payments: Vec<PathBuf>,
+    pub clients: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+}
+
+impl Config {
+    /// Builds the configuration for input folder `dir` (or the current folder) and an optional
+    /// explicit config file, then applies command-line overrides.
+    ///
+    /// # Errors
+    /// When the file cannot be read or parsed, a value is not allowed, or an input pattern
+    /// matches nothing.
+    pub fn load(
+        dir: Option<&Path>,
+        file: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let path = match file {
+            Some(f) => Some(f.to_path_buf()),
+            None => {
+                let candidate = dir.unwrap_or(Path::new(".")).join(CONFIG_FILE);
+                candidate.is_file().then_some(candidate)
+            }
+        };
+        let (raw, text) = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: p.clone(),
+                    message: e.to_string().trim_end().to_string(),
+                })?;
+                (raw, text)
+            }
+            None => (RawConfig::default(), String::new()),
+        };
+        let base_dir = match (&path, dir) {
+            (Some(p), _) => p.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            (None, Some(d)) => d.to_path_buf(),
+            (None, None) => PathBuf::from("."),
+        };
+        let base_dir = if base_dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base_dir
+        };
+        let cfg_path = path.clone().unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
+        build(raw, text, path, base_dir, &cfg_path, dir, overrides)
+    }
+}
+
+fn invalid(path: &Path, key: &str, value: impl std::fmt::Display, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: key.to_string(),
+        value: value.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn decimal(path: &Path, key: &str, value: &toml::Value) -> Result<Decimal, ConfigError> {
+    let text = match value {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::String(s) => s.trim().to_string(),
+        other => return Err(invalid(path, key, other, "expected a number")),
+    };
+    Decimal::from_str(&text).map_err(|_| invalid(path, key, value, "expected a number"))
+}
+
+#[allow(clippy::too_many_lines)]
+fn build(
+    raw: RawConfig,
+    source_text: String,
+    path: Option<PathBuf>,
+    base_dir: PathBuf,
+    cfg_path: &Path,
+    dir: Option<&Path>,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
+    let default_currency = match raw.default_currency {
+        Some(c) => crate::ingest::value::parse_currency(&c).ok_or_else(|| {
+            invalid(cfg_path, "default_currency", &c, "expected a currency code such as ILS, USD or EUR")
+        })?,
+        None => "ILS".to_string(),
+    };
+    let date_order = match raw.date_order.as_deref() {
+        None | Some("day-first") => DateOrder::DayFirst,
+        Some("month-first") => DateOrder::MonthFirst,
+        Some(other) => {
+            return Err(invalid(cfg_path, "date_order", other, "allowed: \"day-first\", \"month-first\""))
+        }
+    };
+    let default_terms = match raw.default_terms.as_deref() {
+        None => Terms::Net(30),
+        Some(t) => crate::ingest::value::parse_terms(t).map_err(|m| invalid(cfg_path, "default_terms", t, &m))?,
+    };
+    let write_off_tolerance = match &raw.write_off_tolerance {
+        None => Decimal::ZERO,
+        Some(v) => decimal(cfg_path, "write_off_tolerance", v)?,
+    };
+    if write_off_tolerance.is_sign_negative() {
+        return Err(invalid(cfg_path, "write_off_tolerance", write_off_tolerance, "must not be negative"));
+    }
+    let discount = match &raw.discount {
+        None => None,
+        Some(d) => {
+            let percent = decimal(cfg_path, "discount.percent", &d.percent)?;
+            if percent <= Decimal::ZERO || percent >= Decimal::ONE_HUNDRED {
+                return Err(invalid(cfg_path, "discount.percent", percent, "must be above 0 and below 100"));
+            }
+            Some(Discount { percent, days: d.days })
+        }
+    };
+    let aging_basis = match raw.aging.basis.as_deref() {
+        None | Some("due-date") => AgingBasis::DueDate,
+        Some("invoice-date") => AgingBasis::InvoiceDate,
+        Some(other) => {
+            return Err(invalid(cfg_path, "aging.basis", other, "allowed: \"due-date\", \"invoice-date\""))
+        }
+    };
+    let buckets = raw.aging.buckets.unwrap_or_else(|| vec![30, 60, 90, 120]);
+    if buckets.is_empty() || buckets.windows(2).any(|w| w[0] >= w[1]) || buckets[0] == 0 {
+        return Err(invalid(
+            cfg_path,
+            "aging.buckets",
+            format!("{buckets:?}"),
+            "expected increasing whole days above 0, such as [30, 60, 90, 120]",
+        ));
+    }
+    let dunning_min_amount = match &raw.dunning.min_amount {
+        None => Decimal::ZERO,
+        Some(v) => decimal(cfg_path, "dunning.min_amount", v)?,
+    };
+    let dunning_levels = raw.dunning.levels.unwrap_or_else(default_levels);
+    if dunning_levels.is_empty() || dunning_levels.windows(2).any(|w| w[0].days >= w[1].days) {
+        return Err(invalid(
+            cfg_path,
+            "dunning.levels",
+            dunning_levels.len(),
+            "expected at least one level, in increasing order of days",
+        ));
+    }
+    let letter_formats = raw
+        .letters
+        .formats
+        .unwrap_or_else(|| vec!["html".into(), "txt".into(), "eml".into()]);
+    for format in &letter_formats {
+        if !["html", "txt", "eml", "pdf"].contains(&format.as_str()) {
+            return Err(invalid(cfg_path, "letters.formats", format, "allowed: \"html\", \"txt\", \"eml\", \"pdf\""));
+        }
+    }
+    let language = raw.letters.language.unwrap_or_else(|| "he".to_string());
+    let encoding = match &raw.inputs.encoding {
+        None => None,
+        Some(label) => Some(encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+            invalid(cfg_path, "inputs.encoding", label, "allowed: \"utf-8\", \"utf-16\", \"windows-1255\", \"windows-1252\"")
+        })?),
+    };
+
+    let mut columns = BTreeMap::new();
+    let mut sheets = BTreeMap::new();
+    for (kind, table) in [
+        (TableKind::Invoices, raw.invoices),
+        (TableKind::Payments, raw.payments),
+        (TableKind::Clients, raw.clients),
+    ] {
+        for key in table.columns.keys() {
+            if !kind.fields().iter().any(|f| f.key() == key) {
+                let mut allowed = String::new();
+                for f in kind.fields() {
+                    if !allowed.contains(f.key()) {
+                        let _ = write!(allowed, "{}{}", if allowed.is_empty() { "" } else { ", " }, f.key());
+                    }
+                }
+                return Err(invalid(
+                    cfg_path,
+                    &format!("{kind}.columns.{key}"),
+                    &table.columns[key],
+                    &format!("unknown column; allowed: {allowed}"),
+                ));
+            }
+        }
+        columns.insert(kind, table.columns);
+        if let Some(sheet) = table.sheet {
+            sheets.insert(kind, sheet);
+        }
+    }
+
+    let mut inputs = Inputs {
+        encoding,
+        columns,
+        sheets,
+        ..Inputs::default()
+    };
+    for (kind, patterns, given) in [
+        (TableKind::Invoices, &raw.inputs.invoices, &overrides.invoices),
+        (TableKind::Payments, &raw.inputs.payments, &overrides.payments),
+        (TableKind::Clients, &raw.inputs.clients, &overrides.clients),
+    ] {
+        let files = if given.is_empty() {
+            let mut files = Vec::new();
+            for pattern in patterns {
+                files.extend(expand(&base_dir, pattern)?);
+            }
+            if patterns.is_empty() {
+                if let Some(d) = dir {
+                    files = discover(d, kind);
+                }
+            }
+            files
+        } else {
+            given.clone()
+        };
+        match kind {
+            TableKind::Invoices => inputs.invoices = files,
+            TableKind::Payments => inputs.payments = files,
+            TableKind::Clients => inputs.clients = files,
+        }
+    }
+
+    let output_dir = match (&overrides.out, raw.output.dir) {
+        (Some(out), _) => out.clone(),
+        (None, Some(d)) => base_dir.join(d),
+        (None, None) => PathBuf::from("arrears-out"),
+    };
+
+    Ok(Config {
+        path,
+        base_dir,
+        default_currency,
+        date_order,
+        default_terms,
+        write_off_tolerance,
+        inputs,
+        discount,
+        aging_basis,
+        buckets,
+        dunning_min_amount,
+        repeat_after_days: raw.dunning.repeat_after_days.unwrap_or(14),
+        dunning_levels,
+        company: raw.company,
+        letter_formats,
+        language,
+        output_dir,
+        source_text,
+    })
+}
+
+/// Expands one `[inputs]` entry: a file name or a glob pattern, relative to the config folder.
+fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
+    let full = base.join(pattern);
+    let text = full.to_string_lossy().to_string();
+    let paths = glob::glob(&text)
+        .map_err(|e| ConfigError::Inputs(format!("input pattern \"{pattern}\": {e}")))?;
+    let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(ConfigError::Inputs(format!(
+            "input \"{pattern}\" matches no file (looked for {text})"
+        )));
+    }
+    Ok(files)
+}
+
+/// Finds inputs in a folder without `[inputs]`: spreadsheet and text files whose names say
+/// what they hold (`invoices`, `payments`/`bank`/`receipts`, `clients`/`customers`, in English
+/// or Hebrew).
+fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
+    let words: &[&str] = match kind {
+        TableKind::Invoices => &["invoice", "חשבוניות", "חשבונית"],
+        TableKind::Payments => &["payment", "bank", "receipt", "תקבול", "תשלומ", "בנק", "קבלות"],
+        TableKind::Clients => &["client", "customer", "לקוחות"],
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let ext_ok = p.extension().is_some_and(|e| {
+                let e = e.to_string_lossy().to_lowercase();
+                ["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv", "txt"].contains(&e.as_str())
+            });
+            ext_ok && !name.starts_with('~') && words.iter().any(|w| name.contains(w))
+        })
+        .collect();
+    files.sort();
+    files
+}

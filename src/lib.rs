@@ -1,0 +1,11 @@
+//! arrears: the monthly collections batch of an accounting office, as a library behind the
+//! `arrears` binary. The pipeline is ingest -> reconcile -> classify -> report -> output, one
+//! entry function per stage (see [`app`]).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod model;
+pub mod normalize;
+pub mod reconcile;

@@ -1,0 +1,9 @@
+//! The `arrears` binary: parse the flags, run, map the result to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    arrears::app::run(arrears::cli::Cli::parse())
+}

@@ -1,0 +1,286 @@
+//! Domain types shared by every stage: where a row came from, the issues found in the data,
+//! and the typed invoices, payments and clients that ingest produces for reconciliation.
+//!
+//! Money is `rust_decimal::Decimal` paired with an ISO currency code on every document; amounts
+//! of different currencies are never added together. Credit notes carry negative amounts.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{Datelike, Days, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Digits after the decimal point for a currency. Every currency the tool meets in practice
+/// here (ILS, USD, EUR, GBP, ...) has two; the few with none or three are listed.
+#[must_use]
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "JPY" | "KRW" | "CLP" | "ISK" | "VND" | "XAF" | "XOF" | "HUF_0" => 0,
+        "BHD" | "JOD" | "KWD" | "OMR" | "TND" | "IQD" | "LYD" => 3,
+        _ => 2,
+    }
+}
+
+/// Rounds money to the currency's minor unit, half away from zero (2.345 -> 2.35).
+#[must_use]
+pub fn round_money(value: Decimal, currency: &str) -> Decimal {
+    value.round_dp_with_strategy(minor_digits(currency), RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Formats money with exactly the currency's minor digits and a `.` separator (CSV form).
+#[must_use]
+pub fn format_money(value: Decimal, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    let mut rounded = round_money(value, currency);
+    rounded.rescale(digits);
+    if rounded.is_zero() {
+        // Avoid "-0.00".
+        rounded.set_sign_positive(true);
+    }
+    rounded.to_string()
+}
+
+/// Where a row came from, as the user sees it: file name, sheet (spreadsheets only) and the
+/// 1-based row number the spreadsheet or text editor shows, header and title rows counted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub file: Arc<str>,
+    pub sheet: Option<Arc<str>>,
+    pub row: u32,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet '{sheet}'")?;
+        }
+        write!(f, ", row {}", self.row)
+    }
+}
+
+/// How bad a problem in the data is. Errors leave the row out of the calculation; warnings
+/// keep it (or, for an identical duplicate, count it once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A problem found in the input, located as precisely as the data allows.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Issue {
+    pub severity: Severity,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub row: Option<u32>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl Issue {
+    /// An issue about one cell (or, with `column` `None`, one row) of an input.
+    #[must_use]
+    pub fn at(
+        severity: Severity,
+        origin: &Origin,
+        column: Option<&str>,
+        value: Option<&str>,
+        message: impl Into<String>,
+    ) -> Issue {
+        Issue {
+            severity,
+            file: origin.file.to_string(),
+            sheet: origin.sheet.as_deref().map(str::to_string),
+            row: Some(origin.row),
+            column: column.map(str::to_string),
+            value: value.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// An issue about a whole file (or sheet).
+    #[must_use]
+    pub fn file(severity: Severity, file: &str, sheet: Option<&str>, message: impl Into<String>) -> Issue {
+        Issue {
+            severity,
+            file: file.to_string(),
+            sheet: sheet.map(str::to_string),
+            row: None,
+            column: None,
+            value: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.severity.as_str(), self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet '{sheet}'")?;
+        }
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column '{column}'")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, ": \"{value}\"")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Day-first (`30/11/2026`) or month-first (`11/30/2026`) reading of ambiguous text dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+impl DateOrder {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day-first",
+            DateOrder::MonthFirst => "month-first",
+        }
+    }
+}
+
+/// Payment terms: `net 30` (days after the invoice date) or `EOM+30` / `שוטף+30` (days after the
+/// end of the invoice's month).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Terms {
+    Net(u32),
+    EndOfMonth(u32),
+}
+
+impl Terms {
+    /// The due date of an invoice dated `date` under these terms.
+    #[must_use]
+    pub fn due_date(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Terms::Net(days) => date
+                .checked_add_days(Days::new(u64::from(days)))
+                .unwrap_or(NaiveDate::MAX),
+            Terms::EndOfMonth(days) => {
+                let (year, month) = if date.month() == 12 {
+                    (date.year() + 1, 1)
+                } else {
+                    (date.year(), date.month() + 1)
+                };
+                let end_of_month = NaiveDate::from_ymd_opt(year, month, 1)
+                    .and_then(|d| d.pred_opt())
+                    .unwrap_or(NaiveDate::MAX);
+                end_of_month
+                    .checked_add_days(Days::new(u64::from(days)))
+                    .unwrap_or(NaiveDate::MAX)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Terms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Terms::Net(days) => write!(f, "net {days}"),
+            Terms::EndOfMonth(days) => write!(f, "EOM+{days}"),
+        }
+    }
+}
+
+/// Invoice or credit note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Invoice,
+    CreditNote,
+}
+
+/// One invoice or credit note as read from the invoices table. `amount` is signed: credit notes
+/// are negative. `client` is the client key every later stage uses (see [`Client::id`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invoice {
+    pub number: String,
+    pub client: String,
+    pub client_name: String,
+    pub date: NaiveDate,
+    pub due: NaiveDate,
+    pub amount: Decimal,
+    pub currency: String,
+    pub kind: DocKind,
+    /// For a credit note: the invoice it applies to, as written.
+    pub reference: Option<String>,
+    pub disputed: bool,
+    /// "Amount already paid" according to the accounting system, settled before this run.
+    pub prepaid: Decimal,
+    pub email: Option<String>,
+    pub origin: Origin,
+}
+
+/// One incoming payment as read from a bank or receipts export. `amount` is positive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    /// From the export, or `<file stem>-<row>` when the export has no id column.
+    pub id: String,
+    pub date: NaiveDate,
+    pub amount: Decimal,
+    pub currency: String,
+    pub client_id: Option<String>,
+    pub payer: Option<String>,
+    pub memo: Option<String>,
+    pub method: Option<String>,
+    pub origin: Origin,
+}
+
+/// `private`, `company` or `freelancer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    Private,
+    Company,
+    Freelancer,
+}
+
+/// Flags an office keeps on a client; they hold letters back and feed the risk, never the level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ClientFlags {
+    pub disputed: bool,
+    pub do_not_remind: bool,
+    pub financial_trouble: bool,
+    pub complaints: bool,
+}
+
+/// A client, from the clients table or, when it is absent there, from the invoices alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The key: the client id from the data, or the client name when no id is known.
+    pub id: String,
+    pub name: String,
+    pub kind: Option<ClientKind>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub language: Option<String>,
+    pub terms: Option<Terms>,
+    pub contact: Option<String>,
+    pub collector: Option<String>,
+    pub flags: ClientFlags,
+    pub last_contact: Option<NaiveDate>,
+    pub promised: Option<NaiveDate>,
+    pub notes: Option<String>,
+    /// `None` for a client known only from invoices.
+    pub origin: Option<Origin>,
+}

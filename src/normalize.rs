@@ -1,0 +1,101 @@
+//! Canonical forms used to compare names and invoice numbers written by different people and
+//! systems: a client name on an invoice, a payer name on a bank line, an invoice number in a
+//! free-text memo.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Legal-form words dropped from the end of a name (after punctuation is removed).
+const LEGAL_SUFFIXES: &[&str] = &[
+    "ltd", "limited", "inc", "incorporated", "llc", "llp", "lp", "gmbh", "co", "corp",
+    "corporation", "company", "plc", "sa", "srl", "bv", "ag", "pty", "בעמ", "בע", "מ",
+];
+
+/// The comparable form of a person's or company's name: Unicode NFKC, lower case, punctuation
+/// and Hebrew quote marks removed, runs of spaces folded, and legal suffixes such as `Ltd`,
+/// `Inc`, `LLC`, `GmbH` and `בע"מ` dropped from the end.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    let folded: String = name
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c
+            } else if matches!(c, '\'' | '"' | '\u{05F3}' | '\u{05F4}' | '`' | '\u{2019}' | '\u{201D}') {
+                // Quote marks inside abbreviations (בע"מ, O'Neil) join the letters around them.
+                '\u{0}'
+            } else {
+                ' '
+            }
+        })
+        .filter(|c| *c != '\u{0}')
+        .collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+/// The comparable form of an invoice number: spaces, dashes, dots and slashes removed, upper
+/// case, and leading zeros of every digit run removed (`INV-000123` -> `INV123`,
+/// `0000611365` -> `611365`).
+#[must_use]
+pub fn invoice_key(number: &str) -> String {
+    let mut out = String::with_capacity(number.len());
+    let mut in_digits = false;
+    let mut pending_zero = false;
+    for c in number.nfkc() {
+        if c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2013}' | '\u{2014}') {
+            continue;
+        }
+        if c.is_ascii_digit() {
+            if !in_digits && c == '0' {
+                pending_zero = true;
+                continue;
+            }
+            in_digits = true;
+            pending_zero = false;
+            out.push(c);
+        } else {
+            if pending_zero {
+                out.push('0');
+                pending_zero = false;
+            }
+            in_digits = false;
+            out.extend(c.to_uppercase());
+        }
+    }
+    if pending_zero {
+        out.push('0');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_drop_case_punctuation_and_legal_suffixes() {
+        assert_eq!(name_key("  ACME   Widgets, Ltd. "), "acme widgets");
+        assert_eq!(name_key("Acme Widgets Inc"), "acme widgets");
+        assert_eq!(name_key("כהן ושות' בע\"מ"), "כהן ושות");
+        assert_eq!(name_key("כהן ושות׳ בע״מ"), "כהן ושות");
+        assert_eq!(name_key("O'Neil & Sons GmbH"), "oneil sons");
+        assert_eq!(name_key("Ｆｕｌｌ Ｗｉｄｔｈ"), "full width");
+        // A name that is only a suffix keeps it.
+        assert_eq!(name_key("Limited"), "limited");
+    }
+
+    #[test]
+    fn invoice_numbers_drop_separators_and_leading_zeros() {
+        assert_eq!(invoice_key("INV-000123"), "INV123");
+        assert_eq!(invoice_key("inv 123"), "INV123");
+        assert_eq!(invoice_key("0000611365"), "611365");
+        assert_eq!(invoice_key("2026/0012"), "202612");
+        assert_eq!(invoice_key("A-0"), "A0");
+        assert_eq!(invoice_key("000"), "0");
+        assert_eq!(invoice_key("12.11"), "1211");
+    }
+}
