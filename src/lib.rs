@@ -3,9 +3,12 @@
 //! entry function per stage (see [`app`]).
 
 pub mod app;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod output;
 pub mod reconcile;
+pub mod report;

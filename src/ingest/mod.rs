@@ -2,15 +2,33 @@
 //! every row. A row is either used, or listed as an issue (file, sheet, row, column, value,
 //! message); nothing is dropped silently.
 
+// A bad row is the `Err` of the row readers; rows are many and bad ones few, so the issue is
+// returned by value rather than boxed.
+#![allow(clippy::result_large_err)]
+
 pub mod field;
+pub mod header;
+pub mod source;
 pub mod table;
 pub mod value;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::model::{Client, DateOrder, Invoice, Issue, Payment};
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::config::Config;
+use crate::model::{
+    round_money, Client, ClientFlags, DateOrder, DocKind, Invoice, Issue, Origin, Payment, Severity,
+};
+use crate::normalize;
 use field::{Field, TableKind};
+use header::HeaderMatch;
+use table::{Cell, RawTable};
+use value::ParsedAmount;
 
 /// How one input file (or one sheet of it) was understood.
 #[derive(Clone, Debug, Default)]
@@ -26,8 +44,9 @@ pub struct InputReport {
     pub header_row: Option<u32>,
     /// Which header each field was read from.
     pub mapping: Vec<(Field, String)>,
-    /// Per date column: the order used and whether the data decided it (`false` = default).
-    pub date_orders: Vec<(String, DateOrder, bool)>,
+    /// Per date column: the order used (`day-first`, `month-first`, or `mixed` for a column
+    /// that proves both) and whether the data decided it (`false` = the configured default).
+    pub date_orders: Vec<(String, String, bool)>,
     /// Encoding and delimiter of a text file.
     pub text_format: Option<String>,
     /// Non-blank data rows below the header.
@@ -38,6 +57,9 @@ pub struct InputReport {
     pub rejected: usize,
     /// Identical duplicate rows counted once.
     pub duplicates: usize,
+    /// Rows that hold no document by design (a totals line, a debit line of a bank export),
+    /// each listed as a warning.
+    pub ignored: usize,
 }
 
 /// Everything ingest produces: typed rows, the issues found, and how each input was read.
@@ -49,4 +71,993 @@ pub struct Ledger {
     pub clients: BTreeMap<String, Client>,
     pub issues: Vec<Issue>,
     pub inputs: Vec<InputReport>,
+}
+
+/// What stops ingest: a file that cannot be read, or a table whose required columns are not
+/// there. Problems in single rows are never errors; they are [`Issue`]s.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No file of a required kind was given or found.
+    #[error(
+        "no {0} file: name one under [inputs] in arrears.toml or with --{0}, or put a file whose \
+         name contains \"{0}\" in the input folder"
+    )]
+    NoInput(TableKind),
+    /// The file could not be read as a spreadsheet or text table.
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    /// No sheet of the file has the required columns.
+    #[error("{file}{sheet}: {miss}", sheet = .sheet.as_ref().map(|s| format!(", sheet '{s}'")).unwrap_or_default())]
+    Header {
+        file: String,
+        sheet: Option<String>,
+        miss: header::HeaderMiss,
+    },
+    /// The file holds no non-empty row at all.
+    #[error("{file} holds no rows: export the {kind} again, with its header row")]
+    NoRows { file: String, kind: TableKind },
+    /// The sheet named in the config is not in the workbook.
+    #[error("{file}: no sheet named '{sheet}' (sheets: {available}); fix `sheet` under [{kind}] in arrears.toml")]
+    NoSuchSheet {
+        file: String,
+        sheet: String,
+        available: String,
+        kind: TableKind,
+    },
+}
+
+/// Reads every input named by the configuration.
+///
+/// # Errors
+/// When a required input is missing, a file cannot be read, or no sheet of a file has the
+/// required columns. Bad rows are not errors: they are returned as issues in the ledger.
+pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
+    for kind in [TableKind::Invoices, TableKind::Payments] {
+        if config.inputs.files(kind).is_empty() {
+            return Err(IngestError::NoInput(kind));
+        }
+    }
+    // Read and locate tables of all files concurrently; parse rows afterwards in input order.
+    let jobs: Vec<(TableKind, &PathBuf)> =
+        [TableKind::Clients, TableKind::Invoices, TableKind::Payments]
+            .into_iter()
+            .flat_map(|kind| config.inputs.files(kind).iter().map(move |p| (kind, p)))
+            .collect();
+    let located: Vec<Result<Located, IngestError>> = jobs
+        .par_iter()
+        .map(|(kind, path)| locate(config, *kind, path))
+        .collect();
+
+    let mut ledger = Ledger::default();
+    let mut client_rows = Vec::new();
+    let mut invoice_rows = Vec::new();
+    let mut payment_rows = Vec::new();
+    for result in located {
+        let located = result?;
+        ledger.issues.extend(located.issues);
+        for (table, header, mut report) in located.tables {
+            let rows = match located.kind {
+                TableKind::Clients => &mut client_rows,
+                TableKind::Invoices => &mut invoice_rows,
+                TableKind::Payments => &mut payment_rows,
+            };
+            report.sha256.clone_from(&located.sha256);
+            report.text_format.clone_from(&located.text_format);
+            rows.push((table, header, ledger.inputs.len()));
+            ledger.inputs.push(report);
+        }
+    }
+
+    let mut clients = Clients::default();
+    for (table, header, report) in &client_rows {
+        read_clients(
+            config,
+            table,
+            header,
+            &mut ledger.inputs[*report],
+            &mut clients,
+            &mut ledger.issues,
+        );
+    }
+    let mut invoices = Vec::new();
+    for (table, header, report) in &invoice_rows {
+        read_invoices(
+            config,
+            table,
+            header,
+            &mut ledger.inputs[*report],
+            *report,
+            &mut clients,
+            &mut invoices,
+            &mut ledger.issues,
+        );
+    }
+    ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut ledger.issues);
+    let mut payments = Vec::new();
+    for (table, header, report) in &payment_rows {
+        read_payments(
+            config,
+            table,
+            header,
+            &mut ledger.inputs[*report],
+            *report,
+            &mut payments,
+            &mut ledger.issues,
+        );
+    }
+    ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut ledger.issues);
+    ledger.clients = clients.by_id;
+    Ok(ledger)
+}
+
+/// The tables of one file that hold the wanted kind, with their header rows found.
+struct Located {
+    kind: TableKind,
+    sha256: String,
+    text_format: Option<String>,
+    tables: Vec<(RawTable, HeaderMatch, InputReport)>,
+    issues: Vec<Issue>,
+}
+
+fn display_name(config: &Config, path: &Path) -> String {
+    path.strip_prefix(&config.base_dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .to_string()
+}
+
+fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, IngestError> {
+    let display = display_name(config, path);
+    let file = source::read_file(path, &display, config.inputs.encoding)?;
+    let explicit = config
+        .inputs
+        .columns
+        .get(&kind)
+        .cloned()
+        .unwrap_or_default();
+    let mut located = Located {
+        kind,
+        sha256: file.sha256,
+        text_format: file.text_format,
+        tables: Vec::new(),
+        issues: Vec::new(),
+    };
+    let tables: Vec<RawTable> = match config.inputs.sheets.get(&kind) {
+        Some(wanted) if file.tables.iter().any(|t| t.sheet.is_some()) => {
+            let available: Vec<String> = file
+                .tables
+                .iter()
+                .filter_map(|t| t.sheet.as_deref().map(str::to_string))
+                .collect();
+            let chosen: Vec<RawTable> = file
+                .tables
+                .into_iter()
+                .filter(|t| {
+                    t.sheet
+                        .as_deref()
+                        .is_some_and(|s| s.trim().eq_ignore_ascii_case(wanted.trim()))
+                })
+                .collect();
+            if chosen.is_empty() {
+                return Err(IngestError::NoSuchSheet {
+                    file: display,
+                    sheet: wanted.clone(),
+                    available: available.join(", "),
+                    kind,
+                });
+            }
+            chosen
+        }
+        _ => file.tables,
+    };
+    let mut first_miss: Option<(Option<String>, header::HeaderMiss, usize)> = None;
+    for table in tables {
+        let filled = table
+            .rows
+            .iter()
+            .filter(|r| r.iter().any(|c| !c.is_empty()))
+            .count();
+        match header::find_header(&table, kind, &explicit) {
+            Ok(header) => {
+                let report = InputReport {
+                    kind: Some(kind),
+                    path: path.to_path_buf(),
+                    file: display.clone(),
+                    sheet: table.sheet.as_deref().map(str::to_string),
+                    header_row: Some(table.row_number(header.row_index)),
+                    mapping: header
+                        .columns
+                        .iter()
+                        .map(|(field, col)| {
+                            (
+                                *field,
+                                header.headers.get(*col).cloned().unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                    ..InputReport::default()
+                };
+                located.tables.push((table, header, report));
+            }
+            Err(miss) => {
+                if filled > 0 {
+                    let better = first_miss
+                        .as_ref()
+                        .is_none_or(|(_, _, rows)| filled > *rows);
+                    if better {
+                        first_miss =
+                            Some((table.sheet.as_deref().map(str::to_string), miss, filled));
+                    }
+                }
+                if let Some(sheet) = &table.sheet {
+                    if filled > 0 {
+                        located.issues.push(Issue::file(
+                            Severity::Warning,
+                            &display,
+                            Some(sheet),
+                            format!("sheet skipped: it has {filled} non-empty rows but no {kind} header row"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if located.tables.is_empty() {
+        let (sheet, miss) = match first_miss {
+            Some((sheet, miss, _)) => (sheet, miss),
+            None => {
+                return Err(IngestError::NoRows {
+                    file: display,
+                    kind,
+                });
+            }
+        };
+        return Err(IngestError::Header {
+            file: display,
+            sheet,
+            miss,
+        });
+    }
+    // Sheets that were skipped are reported only when another sheet was used.
+    Ok(located)
+}
+
+/// One data row of a located table, with the means to read its fields and report on them.
+struct Row<'a> {
+    cells: &'a [Cell],
+    header: &'a HeaderMatch,
+    origin: Origin,
+}
+
+impl<'a> Row<'a> {
+    fn cell(&self, field: Field) -> Option<&'a Cell> {
+        let col = *self.header.columns.get(&field)?;
+        self.cells.get(col).filter(|c| !c.is_empty())
+    }
+
+    fn column(&self, field: Field) -> &str {
+        self.header
+            .columns
+            .get(&field)
+            .and_then(|c| self.header.headers.get(*c))
+            .map_or(field.key(), String::as_str)
+    }
+
+    fn text(&self, field: Field) -> Option<String> {
+        self.cell(field).and_then(value::cell_text)
+    }
+
+    fn issue(&self, severity: Severity, field: Option<Field>, message: impl Into<String>) -> Issue {
+        let value = field.and_then(|f| self.cell(f)).map(Cell::display);
+        Issue::at(
+            severity,
+            &self.origin,
+            field.map(|f| self.column(f)),
+            value.as_deref(),
+            message,
+        )
+    }
+
+    fn error(&self, field: Field, message: impl Into<String>) -> Issue {
+        self.issue(Severity::Error, Some(field), message)
+    }
+
+    fn missing(&self, field: Field, what: &str) -> Issue {
+        Issue::at(
+            Severity::Error,
+            &self.origin,
+            Some(self.column(field)),
+            Some(""),
+            format!("{what} is empty; the row is left out"),
+        )
+    }
+
+    fn date(
+        &self,
+        field: Field,
+        orders: &BTreeMap<Field, ColumnOrder>,
+    ) -> Result<Option<NaiveDate>, Issue> {
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
+        match orders.get(&field) {
+            Some(ColumnOrder::Fixed(order)) => value::parse_date(cell, *order),
+            None => value::parse_date(cell, DateOrder::DayFirst),
+            Some(ColumnOrder::Mixed) => match value::date_hint(cell) {
+                value::DateHint::DayFirst => value::parse_date(cell, DateOrder::DayFirst),
+                value::DateHint::MonthFirst => value::parse_date(cell, DateOrder::MonthFirst),
+                value::DateHint::NoHint => {
+                    let day = value::parse_date(cell, DateOrder::DayFirst);
+                    let month = value::parse_date(cell, DateOrder::MonthFirst);
+                    match (day, month) {
+                        (Ok(a), Ok(b)) if a != b => Err(format!(
+                            "reads as {a} or {b}, and this column mixes day-first and month-first dates"
+                        )),
+                        (Ok(a), _) => Ok(a),
+                        (Err(e), _) => Err(e),
+                    }
+                }
+            },
+        }
+        .map(Some)
+        .map_err(|m| self.error(field, m))
+    }
+
+    fn amount(&self, field: Field) -> Result<Option<ParsedAmount>, Issue> {
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
+        value::parse_amount(cell)
+            .map(Some)
+            .map_err(|m| self.error(field, m))
+    }
+
+    fn flag(&self, field: Field) -> Result<bool, Issue> {
+        match self.cell(field) {
+            None => Ok(false),
+            Some(cell) => value::parse_bool(cell).map_err(|m| self.error(field, m)),
+        }
+    }
+}
+
+/// The data rows of a table (below its header), skipping blank rows, with a running report.
+fn data_rows<'a>(
+    table: &'a RawTable,
+    header: &'a HeaderMatch,
+    report: &mut InputReport,
+) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    for (index, cells) in table.rows.iter().enumerate().skip(header.row_index + 1) {
+        if cells.iter().all(Cell::is_empty) {
+            continue;
+        }
+        rows.push(Row {
+            cells,
+            header,
+            origin: Origin {
+                file: Arc::clone(&table.file),
+                sheet: table.sheet.clone(),
+                row: table.row_number(index),
+            },
+        });
+    }
+    report.rows = rows.len();
+    rows
+}
+
+/// A totals line at the bottom of an export ("Total", "סה"כ") with no document number.
+fn is_totals_row(row: &Row<'_>, key_field: Field) -> bool {
+    row.cell(key_field).is_none()
+        && row.cells.iter().any(|c| {
+            let key = field::header_key(&c.display());
+            matches!(
+                key.as_str(),
+                "total" | "totals" | "grandtotal" | "סהכ" | "סךהכל" | "סיכום"
+            )
+        })
+}
+
+/// How the dates of one column are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ColumnOrder {
+    Fixed(DateOrder),
+    /// The column proves both orders: each date is read in the order it proves itself.
+    Mixed,
+}
+
+/// Decides the day/month order of every date column of a table from its data.
+fn date_orders(
+    config: &Config,
+    rows: &[Row<'_>],
+    fields: &[Field],
+    report: &mut InputReport,
+    issues: &mut Vec<Issue>,
+) -> BTreeMap<Field, ColumnOrder> {
+    let mut orders = BTreeMap::new();
+    for &field in fields {
+        if !rows
+            .first()
+            .is_some_and(|r| r.header.columns.contains_key(&field))
+        {
+            continue;
+        }
+        let column = rows[0].column(field).to_string();
+        let cells = rows.iter().filter_map(|r| r.cell(field));
+        match value::decide_date_order(cells, config.date_order) {
+            Ok((order, decided)) => {
+                orders.insert(field, ColumnOrder::Fixed(order));
+                report
+                    .date_orders
+                    .push((column, order.as_str().to_string(), decided));
+            }
+            Err(conflict) => {
+                issues.push(Issue {
+                    severity: Severity::Error,
+                    file: report.file.clone(),
+                    sheet: report.sheet.clone(),
+                    row: None,
+                    column: Some(column.clone()),
+                    value: None,
+                    message: format!(
+                        "{conflict}; each date is read in the order it proves, and rows whose \
+                         date reads both ways are left out — export the column as real dates"
+                    ),
+                });
+                orders.insert(field, ColumnOrder::Mixed);
+                report.date_orders.push((column, "mixed".to_string(), true));
+            }
+        }
+    }
+    orders
+}
+
+/// Clients by key, with a name index to resolve invoices that carry only a client name.
+#[derive(Default)]
+struct Clients {
+    by_id: BTreeMap<String, Client>,
+    /// Name key -> client id; `None` when two clients share the name.
+    by_name: HashMap<String, Option<String>>,
+}
+
+impl Clients {
+    fn insert(&mut self, client: Client) {
+        let key = normalize::name_key(&client.name);
+        if !key.is_empty() {
+            self.by_name
+                .entry(key)
+                .and_modify(|id| {
+                    if id.as_deref() != Some(client.id.as_str()) {
+                        *id = None;
+                    }
+                })
+                .or_insert_with(|| Some(client.id.clone()));
+        }
+        self.by_id.insert(client.id.clone(), client);
+    }
+
+    /// The client key of an invoice row: its client id, else the id of the one client of that
+    /// name, else the name itself (a client known only from invoices).
+    fn resolve(
+        &mut self,
+        id: Option<String>,
+        name: Option<String>,
+        email: Option<&String>,
+    ) -> (String, String) {
+        let key = match (&id, &name) {
+            (Some(id), _) => id.clone(),
+            (None, Some(name)) => self
+                .by_name
+                .get(&normalize::name_key(name))
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| name.clone()),
+            (None, None) => String::new(),
+        };
+        if let Some(client) = self.by_id.get_mut(&key) {
+            if client.email.is_none() {
+                client.email = email.cloned();
+            }
+            return (key, client.name.clone());
+        }
+        let display = name.unwrap_or_else(|| key.clone());
+        self.insert(Client {
+            id: key.clone(),
+            name: display.clone(),
+            email: email.cloned(),
+            ..Client::default()
+        });
+        (key, display)
+    }
+}
+
+fn read_clients(
+    config: &Config,
+    table: &RawTable,
+    header: &HeaderMatch,
+    report: &mut InputReport,
+    clients: &mut Clients,
+    issues: &mut Vec<Issue>,
+) {
+    use Field::*;
+    let rows = data_rows(table, header, report);
+    let orders = date_orders(config, &rows, &[LastContact, PromisedDate], report, issues);
+    for row in &rows {
+        match read_client(row, &orders) {
+            Ok((client, warnings)) => {
+                issues.extend(warnings);
+                if let Some(existing) = clients.by_id.get(&client.id) {
+                    let mut same = existing.clone();
+                    same.origin.clone_from(&client.origin);
+                    if same == client {
+                        issues.push(row.issue(
+                            Severity::Warning,
+                            Some(Id),
+                            "the same client row appears twice; counted once",
+                        ));
+                        report.duplicates += 1;
+                    } else {
+                        let first = existing.origin.as_ref().map_or(0, |o| o.row);
+                        issues.push(row.issue(
+                            Severity::Error,
+                            Some(Id),
+                            format!("client id already used by row {first} with other details; this row is left out"),
+                        ));
+                        report.rejected += 1;
+                    }
+                    continue;
+                }
+                clients.insert(client);
+                report.used += 1;
+            }
+            Err(issue) => {
+                issues.push(issue);
+                report.rejected += 1;
+            }
+        }
+    }
+}
+
+fn read_client(
+    row: &Row<'_>,
+    orders: &BTreeMap<Field, ColumnOrder>,
+) -> Result<(Client, Vec<Issue>), Issue> {
+    use Field::*;
+    let id = row.text(Id);
+    let name = row.text(Name);
+    let (id, name) = match (id, name) {
+        (Some(id), Some(name)) => (id, name),
+        (Some(id), None) => (id.clone(), id),
+        (None, Some(name)) => (name.clone(), name),
+        (None, None) => {
+            return Err(row.missing(
+                if row.header.columns.contains_key(&Id) {
+                    Id
+                } else {
+                    Name
+                },
+                "client id and name",
+            ))
+        }
+    };
+    let mut warnings = Vec::new();
+    let kind = match row.text(Type) {
+        None => None,
+        Some(t) => {
+            let kind = value::parse_client_kind(&t);
+            if kind.is_none() {
+                warnings.push(row.issue(
+                    Severity::Warning,
+                    Some(Type),
+                    "unknown client type (expected private, company or freelancer); ignored",
+                ));
+            }
+            kind
+        }
+    };
+    let language = match row.text(Language) {
+        None => None,
+        Some(t) => {
+            let lang = value::parse_language(&t);
+            if lang.is_none() {
+                warnings.push(row.issue(
+                    Severity::Warning,
+                    Some(Language),
+                    "unknown language (expected he, en, ...); the default is used",
+                ));
+            }
+            lang
+        }
+    };
+    let terms = match row.text(Terms) {
+        None => None,
+        Some(t) => Some(value::parse_terms(&t).map_err(|m| row.error(Terms, m))?),
+    };
+    let flags = ClientFlags {
+        disputed: row.flag(FlagDisputed)?,
+        do_not_remind: row.flag(DoNotRemind)?,
+        financial_trouble: row.flag(FinancialTrouble)?,
+        complaints: row.flag(Complaints)?,
+    };
+    Ok((
+        Client {
+            id,
+            name,
+            kind,
+            email: row.text(ClientEmail),
+            phone: row.text(Phone),
+            address: row.text(Address),
+            language,
+            terms,
+            contact: row.text(Contact),
+            collector: row.text(Collector),
+            flags,
+            last_contact: row.date(LastContact, orders)?,
+            promised: row.date(PromisedDate, orders)?,
+            notes: row.text(Notes),
+            origin: Some(row.origin.clone()),
+        },
+        warnings,
+    ))
+}
+
+/// The currency of a row: its currency column, else a sign or code in the amount, else the
+/// configured default. A column and an amount that disagree are an error.
+fn row_currency(
+    config: &Config,
+    row: &Row<'_>,
+    field: Field,
+    amount_field: Field,
+    from_amount: Option<&str>,
+) -> Result<String, Issue> {
+    let column = match row.text(field) {
+        None => None,
+        Some(text) => Some(value::parse_currency(&text).ok_or_else(|| {
+            row.error(
+                field,
+                "not a currency; write an ISO code such as ILS, USD or EUR",
+            )
+        })?),
+    };
+    match (column, from_amount) {
+        (Some(c), Some(a)) if c != a => Err(row.error(
+            amount_field,
+            format!("the amount says {a} but the currency column says {c}"),
+        )),
+        (Some(c), _) => Ok(c),
+        (None, Some(a)) => Ok(a.to_string()),
+        (None, None) => Ok(config.default_currency.clone()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_invoices(
+    config: &Config,
+    table: &RawTable,
+    header: &HeaderMatch,
+    report: &mut InputReport,
+    report_index: usize,
+    clients: &mut Clients,
+    invoices: &mut Vec<(Invoice, usize)>,
+    issues: &mut Vec<Issue>,
+) {
+    use Field::*;
+    let rows = data_rows(table, header, report);
+    let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
+    for row in &rows {
+        if is_totals_row(row, Number) {
+            issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
+            report.ignored += 1;
+            continue;
+        }
+        match read_invoice(config, row, &orders, clients) {
+            Ok(invoice) => {
+                invoices.push((invoice, report_index));
+                report.used += 1;
+            }
+            Err(issue) => {
+                issues.push(issue);
+                report.rejected += 1;
+            }
+        }
+    }
+}
+
+fn read_invoice(
+    config: &Config,
+    row: &Row<'_>,
+    orders: &BTreeMap<Field, ColumnOrder>,
+    clients: &mut Clients,
+) -> Result<Invoice, Issue> {
+    use Field::*;
+    let number = row
+        .text(Number)
+        .ok_or_else(|| row.missing(Number, "the invoice number"))?;
+    let client_id = row.text(ClientId);
+    let client_name = row.text(ClientName);
+    if client_id.is_none() && client_name.is_none() {
+        let field = if row.header.columns.contains_key(&ClientId) {
+            ClientId
+        } else {
+            ClientName
+        };
+        return Err(row.missing(field, "the client"));
+    }
+    let date = row
+        .date(InvoiceDate, orders)?
+        .ok_or_else(|| row.missing(InvoiceDate, "the invoice date"))?;
+    let parsed = row
+        .amount(Amount)?
+        .ok_or_else(|| row.missing(Amount, "the amount"))?;
+    let currency = row_currency(config, row, Currency, Amount, parsed.currency.as_deref())?;
+    let mut amount = round_money(parsed.value, &currency);
+    let mut kind = if amount.is_sign_negative() && !amount.is_zero() {
+        DocKind::CreditNote
+    } else {
+        DocKind::Invoice
+    };
+    if let Some(text) = row.text(DocType) {
+        match value::parse_doc_kind(&text) {
+            Some(DocKind::CreditNote) => kind = DocKind::CreditNote,
+            Some(DocKind::Invoice) => {}
+            None => {
+                return Err(row.error(DocType, "unknown document type; expected invoice or credit note (חשבונית / חשבונית זיכוי)"));
+            }
+        }
+    }
+    if kind == DocKind::CreditNote && amount.is_sign_positive() {
+        amount = -amount;
+    }
+    let prepaid = match row.amount(AmountPaid)? {
+        None => Decimal::ZERO,
+        Some(p) => round_money(p.value, &currency),
+    };
+    if kind == DocKind::Invoice
+        && (prepaid.is_sign_negative() && !prepaid.is_zero() || prepaid > amount)
+    {
+        return Err(row.error(
+            AmountPaid,
+            format!("amount already paid must be between 0 and the invoice amount {amount}"),
+        ));
+    }
+    if kind == DocKind::CreditNote && !prepaid.is_zero() {
+        return Err(row.error(
+            AmountPaid,
+            "a credit note cannot have an amount already paid",
+        ));
+    }
+    let email = row.text(Email);
+    let (client, client_name) = clients.resolve(client_id, client_name, email.as_ref());
+    let due = match row.date(DueDate, orders)? {
+        Some(due) => due,
+        None => clients
+            .by_id
+            .get(&client)
+            .and_then(|c| c.terms)
+            .unwrap_or(config.default_terms)
+            .due_date(date),
+    };
+    Ok(Invoice {
+        number,
+        client,
+        client_name,
+        date,
+        due,
+        amount,
+        currency,
+        kind,
+        reference: row.text(Reference),
+        disputed: row.flag(Disputed)?,
+        prepaid,
+        email,
+        origin: row.origin.clone(),
+    })
+}
+
+fn read_payments(
+    config: &Config,
+    table: &RawTable,
+    header: &HeaderMatch,
+    report: &mut InputReport,
+    report_index: usize,
+    payments: &mut Vec<(Payment, usize)>,
+    issues: &mut Vec<Issue>,
+) {
+    use Field::*;
+    let rows = data_rows(table, header, report);
+    let orders = date_orders(config, &rows, &[PaymentDate], report, issues);
+    let stem = Path::new(&report.file).file_stem().map_or_else(
+        || "payment".to_string(),
+        |s| s.to_string_lossy().to_string(),
+    );
+    for row in &rows {
+        if is_totals_row(row, PaymentDate) {
+            issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
+            report.ignored += 1;
+            continue;
+        }
+        match read_payment(config, row, &orders, &stem) {
+            Ok(Some(payment)) => {
+                payments.push((payment, report_index));
+                report.used += 1;
+            }
+            Ok(None) => {
+                report.ignored += 1;
+                issues.push(row.issue(
+                    Severity::Warning,
+                    Some(PaymentAmount),
+                    "no incoming amount (zero, empty or a debit); not a client payment, ignored",
+                ));
+            }
+            Err(issue) => {
+                issues.push(issue);
+                report.rejected += 1;
+            }
+        }
+    }
+}
+
+fn read_payment(
+    config: &Config,
+    row: &Row<'_>,
+    orders: &BTreeMap<Field, ColumnOrder>,
+    stem: &str,
+) -> Result<Option<Payment>, Issue> {
+    use Field::*;
+    let date = row
+        .date(PaymentDate, orders)?
+        .ok_or_else(|| row.missing(PaymentDate, "the payment date"))?;
+    let Some(parsed) = row.amount(PaymentAmount)? else {
+        return Ok(None);
+    };
+    let currency = row_currency(
+        config,
+        row,
+        PaymentCurrency,
+        PaymentAmount,
+        parsed.currency.as_deref(),
+    )?;
+    let amount = round_money(parsed.value, &currency);
+    if amount <= Decimal::ZERO {
+        return Ok(None);
+    }
+    Ok(Some(Payment {
+        id: row
+            .text(PaymentId)
+            .unwrap_or_else(|| format!("{stem}-{}", row.origin.row)),
+        date,
+        amount,
+        currency,
+        client_id: row.text(PaymentClientId),
+        payer: row.text(Payer),
+        memo: row.text(Memo),
+        method: row.text(Method),
+        origin: row.origin.clone(),
+    }))
+}
+
+/// Applies the duplicate rule of SPEC section 1: the same invoice number twice with identical
+/// content counts once (warning); with different content every row of that number is left out
+/// (error).
+fn dedupe_invoices(
+    invoices: Vec<(Invoice, usize)>,
+    reports: &mut [InputReport],
+    issues: &mut Vec<Issue>,
+) -> Vec<Invoice> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (invoice, _)) in invoices.iter().enumerate() {
+        groups
+            .entry(normalize::invoice_key(&invoice.number))
+            .or_default()
+            .push(i);
+    }
+    let same = |a: &Invoice, b: &Invoice| {
+        a.client == b.client
+            && a.date == b.date
+            && a.due == b.due
+            && a.amount == b.amount
+            && a.currency == b.currency
+            && a.kind == b.kind
+            && a.reference == b.reference
+            && a.disputed == b.disputed
+            && a.prepaid == b.prepaid
+    };
+    let mut keep = vec![true; invoices.len()];
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let first = &invoices[members[0]].0;
+        if members.iter().all(|&i| same(&invoices[i].0, first)) {
+            for &i in &members[1..] {
+                keep[i] = false;
+                let (inv, report) = &invoices[i];
+                reports[*report].used -= 1;
+                reports[*report].duplicates += 1;
+                issues.push(Issue::at(
+                    Severity::Warning,
+                    &inv.origin,
+                    None,
+                    Some(&inv.number),
+                    format!(
+                        "invoice {} appears twice with identical content ({}); counted once",
+                        inv.number, first.origin
+                    ),
+                ));
+            }
+        } else {
+            let places: Vec<String> = members
+                .iter()
+                .map(|&i| invoices[i].0.origin.to_string())
+                .collect();
+            for &i in members {
+                keep[i] = false;
+                let (inv, report) = &invoices[i];
+                reports[*report].used -= 1;
+                reports[*report].rejected += 1;
+                issues.push(Issue::at(
+                    Severity::Error,
+                    &inv.origin,
+                    None,
+                    Some(&inv.number),
+                    format!(
+                        "invoice number {} is used by {} rows with different content ({}); all are left out until the export is corrected",
+                        inv.number,
+                        members.len(),
+                        places.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
+    invoices
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((inv, _), k)| k.then_some(inv))
+        .collect()
+}
+
+/// Payments with the same id: identical rows (an overlap of two bank exports) count once
+/// (warning); different rows keep both, the later one with its row number added to its id.
+fn dedupe_payments(
+    payments: Vec<(Payment, usize)>,
+    reports: &mut [InputReport],
+    issues: &mut Vec<Issue>,
+) -> Vec<Payment> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Payment> = Vec::with_capacity(payments.len());
+    for (mut payment, report) in payments {
+        if let Some(&first) = seen.get(&payment.id) {
+            let existing = &out[first];
+            let identical = existing.date == payment.date
+                && existing.amount == payment.amount
+                && existing.currency == payment.currency
+                && existing.client_id == payment.client_id
+                && existing.payer == payment.payer
+                && existing.memo == payment.memo;
+            if identical {
+                reports[report].used -= 1;
+                reports[report].duplicates += 1;
+                issues.push(Issue::at(
+                    Severity::Warning,
+                    &payment.origin,
+                    None,
+                    Some(&payment.id),
+                    format!(
+                        "payment {} appears twice with identical content ({}); counted once",
+                        payment.id, existing.origin
+                    ),
+                ));
+                continue;
+            }
+            let new_id = format!("{}#{}", payment.id, payment.origin.row);
+            issues.push(Issue::at(
+                Severity::Warning,
+                &payment.origin,
+                None,
+                Some(&payment.id),
+                format!("payment id {} is already used by {} for another payment; this one is called {new_id}", payment.id, existing.origin),
+            ));
+            payment.id = new_id;
+        }
+        seen.insert(payment.id.clone(), out.len());
+        out.push(payment);
+    }
+    out
 }

@@ -1,0 +1,478 @@
+//! Classification: ages every open item into buckets, measures each client's payment
+//! behaviour, and gives every client a dunning level, a risk with its reasons, and a place on
+//! the worklist.
+//!
+//! Invariant: for every client and currency, the bucket amounts add up to the open total.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::config::{AgingBasis, Config};
+use crate::ingest::Ledger;
+use crate::model::{format_money, Client, DocKind};
+use crate::reconcile::Reconciliation;
+
+/// Labels of the aging buckets for boundaries such as `[30, 60, 90, 120]`:
+/// `Not due`, `1-30`, `31-60`, `61-90`, `91-120`, `120+`.
+#[must_use]
+pub fn bucket_labels(bounds: &[u32]) -> Vec<String> {
+    let mut labels = vec!["Not due".to_string()];
+    let mut low = 1;
+    for &high in bounds {
+        labels.push(format!("{low}-{high}"));
+        low = high + 1;
+    }
+    labels.push(format!("{}+", bounds.last().copied().unwrap_or(0)));
+    labels
+}
+
+/// CSV column names of the buckets: `not_due`, `b1_30`, ..., `b120_plus`.
+#[must_use]
+pub fn bucket_columns(bounds: &[u32]) -> Vec<String> {
+    let mut columns = vec!["not_due".to_string()];
+    let mut low = 1;
+    for &high in bounds {
+        columns.push(format!("b{low}_{high}"));
+        low = high + 1;
+    }
+    columns.push(format!("b{}_plus", bounds.last().copied().unwrap_or(0)));
+    columns
+}
+
+/// The bucket of an item `days` overdue: 0 for not due (`days <= 0`), then one per boundary.
+#[must_use]
+pub fn bucket_index(days: i64, bounds: &[u32]) -> usize {
+    if days <= 0 {
+        return 0;
+    }
+    bounds
+        .iter()
+        .position(|&b| days <= i64::from(b))
+        .map_or(bounds.len() + 1, |i| i + 1)
+}
+
+/// One open invoice or credit note, aged.
+#[derive(Clone, Debug)]
+pub struct AgedItem {
+    /// Index into `Ledger::invoices`.
+    pub invoice: usize,
+    pub paid: Decimal,
+    pub open: Decimal,
+    pub days_overdue: i64,
+    pub bucket: usize,
+}
+
+/// Payment behaviour from the invoices a client settled in full by payment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Behaviour {
+    pub settled: usize,
+    /// Sum of days from invoice date to the settling payment.
+    pub days_to_pay: i64,
+    /// Sum of days late (0 when on time).
+    pub days_late: i64,
+    pub paid_late: usize,
+}
+
+impl Behaviour {
+    /// Mean days to pay, to two decimals, exact (no floating point in the rounding).
+    #[must_use]
+    pub fn mean_days_to_pay(&self) -> Option<Decimal> {
+        mean(self.days_to_pay, self.settled)
+    }
+
+    #[must_use]
+    pub fn mean_days_late(&self) -> Option<Decimal> {
+        mean(self.days_late, self.settled)
+    }
+
+    /// Share of settled invoices paid after their due date, 0..=1.
+    #[must_use]
+    pub fn share_late(&self) -> Option<Decimal> {
+        (self.settled > 0).then(|| {
+            (Decimal::from(self.paid_late) / Decimal::from(self.settled))
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        })
+    }
+}
+
+fn mean(sum: i64, count: usize) -> Option<Decimal> {
+    (count > 0).then(|| {
+        (Decimal::from(sum) / Decimal::from(count))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    })
+}
+
+/// Risk of not being paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl Risk {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
+
+    fn weight(self) -> f64 {
+        match self {
+            Risk::Low => 1.0,
+            Risk::Medium => 1.5,
+            Risk::High => 2.0,
+        }
+    }
+}
+
+/// One client in one currency: aging, behaviour, level and risk.
+#[derive(Clone, Debug)]
+pub struct ClientSummary {
+    pub client: String,
+    pub name: String,
+    pub currency: String,
+    /// Open amount per bucket.
+    pub buckets: Vec<Decimal>,
+    pub open_total: Decimal,
+    pub overdue: Decimal,
+    pub unapplied_credit: Decimal,
+    pub net_balance: Decimal,
+    /// Days overdue of the oldest overdue open invoice (0 when nothing is overdue).
+    pub oldest_days_overdue: i64,
+    /// Index into `Config::dunning_levels`; `None` for level `none`.
+    pub level: Option<usize>,
+    pub risk: Risk,
+    pub risk_reasons: Vec<String>,
+    pub behaviour: Behaviour,
+    /// Worklist priority (see README): overdue amounts weighted by age and risk.
+    pub priority: f64,
+}
+
+impl ClientSummary {
+    /// The level's name, `none` when no level applies.
+    #[must_use]
+    pub fn level_name<'c>(&self, config: &'c Config) -> &'c str {
+        self.level
+            .and_then(|i| config.dunning_levels.get(i))
+            .map_or("none", |l| l.name.as_str())
+    }
+}
+
+/// Everything classification produces. `items` follow `Reconciliation::open_items`; `clients`
+/// are sorted by (client, currency); `worklist` holds indexes into `clients`, highest priority
+/// first.
+#[derive(Clone, Debug, Default)]
+pub struct Classification {
+    pub bucket_labels: Vec<String>,
+    pub items: Vec<AgedItem>,
+    pub clients: Vec<ClientSummary>,
+    pub worklist: Vec<usize>,
+    /// Per currency: open amount per bucket.
+    pub totals: BTreeMap<String, Vec<Decimal>>,
+}
+
+/// Days overdue of a document at `as_of` under the configured basis.
+#[must_use]
+pub fn days_overdue(config: &Config, as_of: NaiveDate, date: NaiveDate, due: NaiveDate) -> i64 {
+    let from = match config.aging_basis {
+        AgingBasis::DueDate => due,
+        AgingBasis::InvoiceDate => date,
+    };
+    (as_of - from).num_days()
+}
+
+/// Ages the open items and classifies every client and currency.
+#[must_use]
+pub fn classify(
+    config: &Config,
+    ledger: &Ledger,
+    recon: &Reconciliation,
+    as_of: NaiveDate,
+) -> Classification {
+    let labels = bucket_labels(&config.buckets);
+    let width = labels.len();
+    let items: Vec<AgedItem> = recon
+        .open_items
+        .iter()
+        .map(|item| {
+            let inv = &ledger.invoices[item.invoice];
+            let days = days_overdue(config, as_of, inv.date, inv.due);
+            AgedItem {
+                invoice: item.invoice,
+                paid: item.paid,
+                open: item.open,
+                days_overdue: days,
+                bucket: bucket_index(days, &config.buckets),
+            }
+        })
+        .collect();
+
+    let mut behaviour: BTreeMap<(&str, &str), Behaviour> = BTreeMap::new();
+    for s in &recon.settlements {
+        let inv = &ledger.invoices[s.invoice];
+        if inv.kind != DocKind::Invoice {
+            continue;
+        }
+        let b = behaviour
+            .entry((inv.client.as_str(), inv.currency.as_str()))
+            .or_default();
+        b.settled += 1;
+        b.days_to_pay += (s.paid_on - inv.date).num_days();
+        let late = (s.paid_on - inv.due).num_days().max(0);
+        b.days_late += late;
+        if late > 0 {
+            b.paid_late += 1;
+        }
+    }
+
+    let mut by_client: BTreeMap<(&str, &str), Vec<&AgedItem>> = BTreeMap::new();
+    for item in &items {
+        let inv = &ledger.invoices[item.invoice];
+        by_client
+            .entry((inv.client.as_str(), inv.currency.as_str()))
+            .or_default()
+            .push(item);
+    }
+
+    let mut totals: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
+    let mut clients = Vec::with_capacity(recon.balances.len());
+    for balance in &recon.balances {
+        let key = (balance.client.as_str(), balance.currency.as_str());
+        let open_items = by_client.get(&key).map_or(&[][..], Vec::as_slice);
+        let mut buckets = vec![Decimal::ZERO; width];
+        for item in open_items {
+            buckets[item.bucket] += item.open;
+        }
+        let total = totals
+            .entry(balance.currency.clone())
+            .or_insert_with(|| vec![Decimal::ZERO; width]);
+        for (t, b) in total.iter_mut().zip(&buckets) {
+            *t += *b;
+        }
+        let client = ledger.clients.get(&balance.client);
+        let overdue: Decimal = open_items
+            .iter()
+            .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
+            .map(|i| i.open)
+            .sum();
+        let oldest = open_items
+            .iter()
+            .filter(|i| i.open > Decimal::ZERO)
+            .map(|i| i.days_overdue)
+            .max()
+            .unwrap_or(0)
+            .max(0);
+        let level = dunning_level(config, ledger, open_items);
+        let behaviour = behaviour.get(&key).cloned().unwrap_or_default();
+        let (risk, risk_reasons) = risk(
+            client,
+            balance.open,
+            overdue,
+            oldest,
+            &behaviour,
+            &balance.currency,
+            as_of,
+        );
+        let priority = open_items
+            .iter()
+            .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
+            .map(|i| i.open.to_f64().unwrap_or(0.0) * (1.0 + i.days_overdue as f64 / 30.0))
+            .sum::<f64>()
+            * risk.weight();
+        clients.push(ClientSummary {
+            client: balance.client.clone(),
+            name: client.map_or_else(|| balance.client.clone(), |c| c.name.clone()),
+            currency: balance.currency.clone(),
+            buckets,
+            open_total: balance.open,
+            overdue,
+            unapplied_credit: balance.unapplied_credit,
+            net_balance: balance.open - balance.unapplied_credit,
+            oldest_days_overdue: oldest,
+            level,
+            risk,
+            risk_reasons,
+            behaviour,
+            priority,
+        });
+    }
+    clients.sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
+    let mut worklist: Vec<usize> = (0..clients.len())
+        .filter(|&i| clients[i].overdue > Decimal::ZERO)
+        .collect();
+    worklist.sort_by(|&a, &b| {
+        clients[b]
+            .priority
+            .total_cmp(&clients[a].priority)
+            .then_with(|| {
+                (&clients[a].client, &clients[a].currency)
+                    .cmp(&(&clients[b].client, &clients[b].currency))
+            })
+    });
+    Classification {
+        bucket_labels: labels,
+        items,
+        clients,
+        worklist,
+        totals,
+    }
+}
+
+/// The dunning level from the days alone (SPEC section 6): the oldest overdue open invoice
+/// that is not disputed and whose open balance is at least `dunning.min_amount`. Levels with
+/// positive days trigger at that many days overdue; a level with days `-N` (courtesy) triggers
+/// when no later level does and an eligible invoice falls due within the next N days.
+fn dunning_level(config: &Config, ledger: &Ledger, items: &[&AgedItem]) -> Option<usize> {
+    let eligible = || {
+        items.iter().filter(|i| {
+            let inv = &ledger.invoices[i.invoice];
+            inv.kind == DocKind::Invoice
+                && !inv.disputed
+                && i.open > Decimal::ZERO
+                && i.open >= config.dunning_min_amount
+        })
+    };
+    let oldest = eligible().map(|i| i.days_overdue).max()?;
+    let levels = &config.dunning_levels;
+    if let Some(i) = levels.iter().rposition(|l| l.days > 0 && oldest >= l.days) {
+        return Some(i);
+    }
+    levels.iter().rposition(|l| {
+        l.days <= 0 && eligible().any(|i| i.days_overdue <= 0 && i.days_overdue >= l.days)
+    })
+}
+
+/// Risk and its reasons, in words that can be read aloud on the phone. Points: overdue share
+/// of half or more +1; oldest overdue 60+ days +1, 90+ days +2; mean days late 30+ +1;
+/// no contact for 60+ days while overdue +1; a broken promise +2; financial trouble +2;
+/// complaints +1. 0–1 low, 2–3 medium, 4+ high.
+fn risk(
+    client: Option<&Client>,
+    open: Decimal,
+    overdue: Decimal,
+    oldest: i64,
+    behaviour: &Behaviour,
+    currency: &str,
+    as_of: NaiveDate,
+) -> (Risk, Vec<String>) {
+    let mut points = 0;
+    let mut reasons = Vec::new();
+    if overdue > Decimal::ZERO && open > Decimal::ZERO && overdue * Decimal::TWO >= open {
+        points += 1;
+        let share = (overdue * Decimal::ONE_HUNDRED / open).round();
+        reasons.push(format!("{share}% of the open balance is overdue"));
+    }
+    if oldest >= 90 {
+        points += 2;
+        reasons.push(format!("oldest unpaid invoice is {oldest} days overdue"));
+    } else if oldest >= 60 {
+        points += 1;
+        reasons.push(format!("oldest unpaid invoice is {oldest} days overdue"));
+    }
+    if let Some(late) = behaviour.mean_days_late() {
+        if late >= Decimal::from(30) {
+            points += 1;
+            reasons.push(format!("pays {late} days late on average"));
+        }
+    }
+    if let Some(client) = client {
+        if overdue > Decimal::ZERO {
+            if let Some(last) = client.last_contact {
+                let days = (as_of - last).num_days();
+                if days >= 60 {
+                    points += 1;
+                    reasons.push(format!(
+                        "no contact for {days} days while {} {currency} overdue",
+                        format_money(overdue, currency)
+                    ));
+                }
+            }
+            if let Some(promised) = client.promised {
+                if promised < as_of {
+                    points += 2;
+                    reasons.push(format!("promised to pay by {promised}, still unpaid"));
+                }
+            }
+        }
+        if client.flags.financial_trouble {
+            points += 2;
+            reasons.push("flagged: financial trouble".to_string());
+        }
+        if client.flags.complaints {
+            points += 1;
+            reasons.push("flagged: complaints".to_string());
+        }
+    }
+    let risk = match points {
+        0 | 1 => Risk::Low,
+        2 | 3 => Risk::Medium,
+        _ => Risk::High,
+    };
+    (risk, reasons)
+}
+
+/// Joins risk reasons for one CSV cell.
+#[must_use]
+pub fn join_reasons(reasons: &[String]) -> String {
+    let mut out = String::new();
+    for (i, r) in reasons.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        let _ = write!(out, "{r}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_follow_the_boundaries() {
+        let b = [30, 60, 90, 120];
+        assert_eq!(
+            bucket_labels(&b),
+            ["Not due", "1-30", "31-60", "61-90", "91-120", "120+"]
+        );
+        assert_eq!(
+            bucket_columns(&b),
+            [
+                "not_due",
+                "b1_30",
+                "b31_60",
+                "b61_90",
+                "b91_120",
+                "b120_plus"
+            ]
+        );
+        assert_eq!(bucket_index(-5, &b), 0);
+        assert_eq!(bucket_index(0, &b), 0);
+        assert_eq!(bucket_index(1, &b), 1);
+        assert_eq!(bucket_index(30, &b), 1);
+        assert_eq!(bucket_index(31, &b), 2);
+        assert_eq!(bucket_index(120, &b), 4);
+        assert_eq!(bucket_index(121, &b), 5);
+    }
+
+    #[test]
+    fn means_round_half_away_from_zero() {
+        let b = Behaviour {
+            settled: 8,
+            days_to_pay: 1,
+            days_late: 0,
+            paid_late: 0,
+        };
+        // 1/8 = 0.125 -> 0.13
+        assert_eq!(b.mean_days_to_pay(), Some(Decimal::new(13, 2)));
+        assert_eq!(Behaviour::default().mean_days_to_pay(), None);
+    }
+}

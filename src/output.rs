@@ -1,0 +1,137 @@
+//! The run folder `OUT/<as-of>/`: built under a temporary name beside it and renamed into
+//! place only when complete, so a shared folder never shows a half-written run. An existing
+//! run folder for the same date is replaced only with `--force`, and then the old one is moved
+//! aside before the new one takes its name.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+/// Why the run folder could not be prepared or completed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A run folder for this date exists and `--force` was not given.
+    #[error("{0} already exists: a run for this date was made before; use --force to replace it, or --as-of for another date")]
+    Exists(PathBuf),
+    /// The file system refused.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A run folder under construction.
+#[derive(Debug)]
+pub struct RunFolder {
+    /// Where files are written now.
+    pub temp: PathBuf,
+    /// Where the folder ends up.
+    pub target: PathBuf,
+    force: bool,
+}
+
+impl RunFolder {
+    /// Prepares `out/<as_of>` for a new run: refuses an existing one without `force`, removes
+    /// what an interrupted run of the same date left behind, and creates the temporary folder.
+    ///
+    /// # Errors
+    /// [`OutputError::Exists`] without `force`; [`OutputError::Io`] when folders cannot be made.
+    pub fn begin(out: &Path, as_of: NaiveDate, force: bool) -> Result<RunFolder, OutputError> {
+        let name = as_of.format("%Y-%m-%d").to_string();
+        let target = out.join(&name);
+        if target.exists() && !force {
+            return Err(OutputError::Exists(target));
+        }
+        std::fs::create_dir_all(out).map_err(io(out))?;
+        // Leftovers of an interrupted run for this date (never a completed run).
+        if let Ok(entries) = std::fs::read_dir(out) {
+            for entry in entries.flatten() {
+                let file_name = entry.file_name().to_string_lossy().to_string();
+                if file_name.starts_with(&format!(".{name}.partial-"))
+                    || file_name.starts_with(&format!(".{name}.old-"))
+                {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let temp = out.join(format!(".{name}.partial-{}", std::process::id()));
+        std::fs::create_dir_all(&temp).map_err(io(&temp))?;
+        Ok(RunFolder {
+            temp,
+            target,
+            force,
+        })
+    }
+
+    /// Moves the finished folder into place.
+    ///
+    /// # Errors
+    /// When the rename fails; the temporary folder is left for inspection.
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
+        if self.target.exists() {
+            if !self.force {
+                return Err(OutputError::Exists(self.target));
+            }
+            let parent = self.target.parent().unwrap_or(Path::new("."));
+            let name = self
+                .target
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            std::fs::rename(&self.target, &old).map_err(io(&self.target))?;
+            std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
+        }
+        if let Some(parent) = self.target.parent() {
+            if let Ok(dir) = std::fs::File::open(parent) {
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(self.target)
+    }
+
+    /// Removes the temporary folder of a run that failed.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.temp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_overwrite_without_force_and_replaces_with_it() {
+        let out = tempfile::tempdir().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let run = RunFolder::begin(out.path(), date, false).unwrap();
+        std::fs::write(run.temp.join("a.csv"), "1").unwrap();
+        let target = run.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("a.csv")).unwrap(), "1");
+
+        let err = RunFolder::begin(out.path(), date, false).unwrap_err();
+        assert!(matches!(err, OutputError::Exists(_)), "{err}");
+
+        let run = RunFolder::begin(out.path(), date, true).unwrap();
+        std::fs::write(run.temp.join("b.csv"), "2").unwrap();
+        let target = run.commit().unwrap();
+        assert!(!target.join("a.csv").exists());
+        assert_eq!(std::fs::read_to_string(target.join("b.csv")).unwrap(), "2");
+        let names: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("2026-11-30")]);
+    }
+}

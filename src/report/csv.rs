@@ -1,0 +1,342 @@
+//! The CSV files of SPEC section 7: UTF-8 with BOM, comma-separated, ISO dates, amounts with
+//! `.` and exactly the currency's minor digits, formula-safe text, rows in a stated order.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::safe_text;
+use crate::classify::{bucket_columns, join_reasons, Classification};
+use crate::config::Config;
+use crate::ingest::Ledger;
+use crate::model::{format_money, Issue};
+use crate::reconcile::{AllocationSource, Reconciliation};
+
+/// A CSV file being written: BOM first, then the header.
+pub struct CsvOut {
+    writer: csv::Writer<BufWriter<File>>,
+    record: Vec<String>,
+}
+
+impl CsvOut {
+    /// Creates `path` and writes the BOM and the header row.
+    ///
+    /// # Errors
+    /// When the file cannot be created or written.
+    pub fn create(path: &Path, header: &[&str]) -> std::io::Result<CsvOut> {
+        let mut file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+        file.write_all(b"\xEF\xBB\xBF")?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(file);
+        writer.write_record(header)?;
+        Ok(CsvOut {
+            writer,
+            record: Vec::with_capacity(header.len()),
+        })
+    }
+
+    /// Adds a text cell (formula-safe).
+    pub fn text(&mut self, value: &str) -> &mut Self {
+        self.record.push(safe_text(value).into_owned());
+        self
+    }
+
+    /// Adds an optional text cell, empty when `None`.
+    pub fn opt(&mut self, value: Option<&str>) -> &mut Self {
+        self.text(value.unwrap_or(""))
+    }
+
+    /// Adds a number or other value that is written as it is (never formula-escaped).
+    pub fn raw(&mut self, value: impl ToString) -> &mut Self {
+        self.record.push(value.to_string());
+        self
+    }
+
+    pub fn money(&mut self, value: Decimal, currency: &str) -> &mut Self {
+        self.record.push(format_money(value, currency));
+        self
+    }
+
+    pub fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
+        self.record.push(
+            value
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        );
+        self
+    }
+
+    /// Ends the current row.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn end(&mut self) -> std::io::Result<()> {
+        self.writer.write_record(&self.record)?;
+        self.record.clear();
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.writer.flush()?;
+        let file = self.writer.into_inner().map_err(|e| e.into_error())?;
+        file.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()
+    }
+}
+
+/// `open-items.csv`, sorted by client, currency, due date, invoice date and number.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_open_items(
+    dir: &Path,
+    ledger: &Ledger,
+    class: &Classification,
+) -> std::io::Result<()> {
+    let mut out = CsvOut::create(
+        &dir.join("open-items.csv"),
+        &[
+            "client_id",
+            "client_name",
+            "invoice",
+            "invoice_date",
+            "due_date",
+            "currency",
+            "amount",
+            "paid",
+            "open",
+            "days_overdue",
+            "bucket",
+            "disputed",
+        ],
+    )?;
+    for item in &class.items {
+        let inv = &ledger.invoices[item.invoice];
+        out.text(&inv.client)
+            .text(&inv.client_name)
+            .text(&inv.number)
+            .date(Some(inv.date))
+            .date(Some(inv.due))
+            .text(&inv.currency)
+            .money(inv.amount, &inv.currency)
+            .money(item.paid, &inv.currency)
+            .money(item.open, &inv.currency)
+            .raw(item.days_overdue)
+            .text(&class.bucket_labels[item.bucket])
+            .raw(if inv.disputed { "yes" } else { "no" });
+        out.end()?;
+    }
+    out.finish()
+}
+
+/// `clients.csv`, one row per client and currency, sorted by client id and currency.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_clients(dir: &Path, config: &Config, class: &Classification) -> std::io::Result<()> {
+    let buckets = bucket_columns(&config.buckets);
+    let mut header: Vec<&str> = vec!["client_id", "client_name", "currency"];
+    header.extend(buckets.iter().map(String::as_str));
+    header.extend([
+        "open_total",
+        "unapplied_credit",
+        "net_balance",
+        "oldest_days_overdue",
+        "level",
+        "risk",
+        "risk_reasons",
+        "settled_count",
+        "mean_days_to_pay",
+        "mean_days_late",
+    ]);
+    let mut out = CsvOut::create(&dir.join("clients.csv"), &header)?;
+    for c in &class.clients {
+        out.text(&c.client).text(&c.name).text(&c.currency);
+        for amount in &c.buckets {
+            out.money(*amount, &c.currency);
+        }
+        out.money(c.open_total, &c.currency)
+            .money(c.unapplied_credit, &c.currency)
+            .money(c.net_balance, &c.currency)
+            .raw(c.oldest_days_overdue)
+            .text(c.level_name(config))
+            .text(c.risk.as_str())
+            .text(&join_reasons(&c.risk_reasons))
+            .raw(c.behaviour.settled)
+            .raw(
+                c.behaviour
+                    .mean_days_to_pay()
+                    .map(|d| format!("{d:.2}"))
+                    .unwrap_or_default(),
+            )
+            .raw(
+                c.behaviour
+                    .mean_days_late()
+                    .map(|d| format!("{d:.2}"))
+                    .unwrap_or_default(),
+            );
+        out.end()?;
+    }
+    out.finish()
+}
+
+/// `allocations.csv`, sorted by client, date, payment id, invoice and rule. Rows with no
+/// payment id are a discount granted or a write-off; a credit note's number stands in the
+/// `payment_id` column when a credit note settled an invoice.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_allocations(dir: &Path, recon: &Reconciliation) -> std::io::Result<()> {
+    let mut out = CsvOut::create(
+        &dir.join("allocations.csv"),
+        &[
+            "payment_id",
+            "payment_date",
+            "client_id",
+            "invoice",
+            "amount",
+            "rule",
+        ],
+    )?;
+    for a in &recon.allocations {
+        let source = match &a.source {
+            AllocationSource::Payment(id) | AllocationSource::CreditNote(id) => id.as_str(),
+            AllocationSource::None => "",
+        };
+        out.text(source)
+            .date(a.date)
+            .text(&a.client)
+            .opt(a.invoice.as_deref())
+            .money(a.amount, &a.currency)
+            .text(a.rule.as_str());
+        out.end()?;
+    }
+    out.finish()
+}
+
+/// `unapplied.csv`: unmatched payments and client credits, sorted by payment date and id.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_unapplied(dir: &Path, ledger: &Ledger, recon: &Reconciliation) -> std::io::Result<()> {
+    let mut out = CsvOut::create(
+        &dir.join("unapplied.csv"),
+        &[
+            "payment_id",
+            "payment_date",
+            "payer",
+            "client_id",
+            "currency",
+            "amount",
+            "reason",
+        ],
+    )?;
+    let mut rows: Vec<_> = recon.unapplied.iter().collect();
+    rows.sort_by(|a, b| {
+        let (pa, pb) = (&ledger.payments[a.payment], &ledger.payments[b.payment]);
+        (pa.date, &pa.id).cmp(&(pb.date, &pb.id))
+    });
+    for u in rows {
+        let p = &ledger.payments[u.payment];
+        out.text(&p.id)
+            .date(Some(p.date))
+            .opt(p.payer.as_deref())
+            .opt(u.client.as_deref())
+            .text(&u.currency)
+            .money(u.amount, &u.currency)
+            .text(&u.reason);
+        out.end()?;
+    }
+    out.finish()
+}
+
+/// `issues.csv`, sorted by file, sheet, row, column, severity and message.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_issues(dir: &Path, issues: &[Issue]) -> std::io::Result<()> {
+    let mut out = CsvOut::create(
+        &dir.join("issues.csv"),
+        &[
+            "severity", "file", "sheet", "row", "column", "value", "message",
+        ],
+    )?;
+    for i in sorted_issues(issues) {
+        out.text(i.severity.as_str())
+            .text(&i.file)
+            .opt(i.sheet.as_deref())
+            .raw(i.row.map(|r| r.to_string()).unwrap_or_default())
+            .opt(i.column.as_deref())
+            .opt(i.value.as_deref())
+            .text(&i.message);
+        out.end()?;
+    }
+    out.finish()
+}
+
+/// Issues in the order every report lists them.
+#[must_use]
+pub fn sorted_issues(issues: &[Issue]) -> Vec<&Issue> {
+    let mut sorted: Vec<&Issue> = issues.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.file, &a.sheet, a.row, &a.column, a.severity, &a.message)
+            .cmp(&(&b.file, &b.sheet, b.row, &b.column, b.severity, &b.message))
+    });
+    sorted
+}
+
+/// `worklist.csv`: clients with overdue amounts, highest priority first.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_worklist(
+    dir: &Path,
+    config: &Config,
+    ledger: &Ledger,
+    class: &Classification,
+) -> std::io::Result<()> {
+    let mut out = CsvOut::create(
+        &dir.join("worklist.csv"),
+        &[
+            "rank",
+            "client_id",
+            "client_name",
+            "currency",
+            "overdue",
+            "oldest_days_overdue",
+            "level",
+            "risk",
+            "last_letter",
+            "collector",
+            "phone",
+            "email",
+        ],
+    )?;
+    for (rank, &i) in class.worklist.iter().enumerate() {
+        let c = &class.clients[i];
+        let client = ledger.clients.get(&c.client);
+        out.raw(rank + 1)
+            .text(&c.client)
+            .text(&c.name)
+            .text(&c.currency)
+            .money(c.overdue, &c.currency)
+            .raw(c.oldest_days_overdue)
+            .text(c.level_name(config))
+            .text(c.risk.as_str())
+            .text("")
+            .opt(client.and_then(|c| c.collector.as_deref()))
+            .opt(client.and_then(|c| c.phone.as_deref()))
+            .opt(client.and_then(|c| c.email.as_deref()));
+        out.end()?;
+    }
+    out.finish()
+}

@@ -1,0 +1,310 @@
+//! `run.json`: the audit record of a run — as-of date, tool version, configuration, every input
+//! with its SHA-256 and row counts, totals, invariant results, the SHA-256 of every file the
+//! run wrote, and the stage timings. Everything but `timings_ms` is identical for identical
+//! inputs, configuration and as-of date.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::classify::Classification;
+use crate::config::Config;
+use crate::ingest::Ledger;
+use crate::model::{format_money, DocKind, Severity};
+use crate::reconcile::{InvariantCheck, Reconciliation};
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    tool: &'static str,
+    version: &'static str,
+    as_of: String,
+    config: ConfigRecord<'a>,
+    inputs: Vec<InputRecord<'a>>,
+    counts: BTreeMap<&'static str, usize>,
+    totals: BTreeMap<&'a str, CurrencyTotals>,
+    invariants: Vec<InvariantRecord<'a>>,
+    files: Vec<FileRecord>,
+    timings_ms: BTreeMap<&'a str, u128>,
+}
+
+#[derive(Serialize)]
+struct ConfigRecord<'a> {
+    file: Option<String>,
+    sha256: Option<String>,
+    default_currency: &'a str,
+    date_order: &'static str,
+    default_terms: String,
+    write_off_tolerance: String,
+    aging_basis: &'static str,
+    buckets: &'a [u32],
+    discount: Option<(String, u32)>,
+    dunning_min_amount: String,
+    repeat_after_days: u32,
+    dunning_levels: &'a [crate::config::DunningLevel],
+    letter_formats: &'a [String],
+    language: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct InputRecord<'a> {
+    kind: &'static str,
+    file: &'a str,
+    sheet: Option<&'a str>,
+    sha256: &'a str,
+    text_format: Option<&'a str>,
+    header_row: Option<u32>,
+    columns: BTreeMap<&'static str, &'a str>,
+    date_orders: Vec<DateOrderRecord<'a>>,
+    rows: usize,
+    used: usize,
+    rejected: usize,
+    duplicates: usize,
+    ignored: usize,
+}
+
+#[derive(Serialize)]
+struct DateOrderRecord<'a> {
+    column: &'a str,
+    order: &'a str,
+    decided_by_data: bool,
+}
+
+#[derive(Serialize)]
+struct CurrencyTotals {
+    buckets: BTreeMap<String, String>,
+    open: String,
+    overdue: String,
+    unapplied_credit: String,
+}
+
+#[derive(Serialize)]
+struct InvariantRecord<'a> {
+    name: &'a str,
+    passed: bool,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct FileRecord {
+    name: String,
+    sha256: String,
+}
+
+/// Hex SHA-256 of a byte string.
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// The inputs the manifest describes.
+pub struct RunRecord<'a> {
+    pub config: &'a Config,
+    pub as_of: NaiveDate,
+    pub ledger: &'a Ledger,
+    pub recon: &'a Reconciliation,
+    pub class: &'a Classification,
+    /// Checks made outside reconciliation (row accounting).
+    pub extra_invariants: &'a [InvariantCheck],
+    pub timings: &'a [(&'a str, u128)],
+}
+
+/// Writes `run.json` into `dir`, listing the SHA-256 of every other file already in `dir`
+/// (recursively, sorted by path).
+///
+/// # Errors
+/// When a file cannot be read or `run.json` cannot be written.
+pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
+    let config = record.config;
+    let config_record = ConfigRecord {
+        file: config.path.as_ref().map(|p| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().to_string())
+        }),
+        sha256: config
+            .path
+            .as_ref()
+            .map(|_| sha256_hex(config.source_text.as_bytes())),
+        default_currency: &config.default_currency,
+        date_order: config.date_order.as_str(),
+        default_terms: config.default_terms.to_string(),
+        write_off_tolerance: config.write_off_tolerance.to_string(),
+        aging_basis: config.aging_basis.as_str(),
+        buckets: &config.buckets,
+        discount: config.discount.map(|d| (d.percent.to_string(), d.days)),
+        dunning_min_amount: config.dunning_min_amount.to_string(),
+        repeat_after_days: config.repeat_after_days,
+        dunning_levels: &config.dunning_levels,
+        letter_formats: &config.letter_formats,
+        language: &config.language,
+        text: &config.source_text,
+    };
+    let inputs = record
+        .ledger
+        .inputs
+        .iter()
+        .map(|i| InputRecord {
+            kind: i.kind.map_or("", |k| k.as_str()),
+            file: &i.file,
+            sheet: i.sheet.as_deref(),
+            sha256: &i.sha256,
+            text_format: i.text_format.as_deref(),
+            header_row: i.header_row,
+            columns: i
+                .mapping
+                .iter()
+                .map(|(f, h)| (f.key(), h.as_str()))
+                .collect(),
+            date_orders: i
+                .date_orders
+                .iter()
+                .map(|(c, o, d)| DateOrderRecord {
+                    column: c,
+                    order: o,
+                    decided_by_data: *d,
+                })
+                .collect(),
+            rows: i.rows,
+            used: i.used,
+            rejected: i.rejected,
+            duplicates: i.duplicates,
+            ignored: i.ignored,
+        })
+        .collect();
+    let ledger = record.ledger;
+    let recon = record.recon;
+    let mut counts = BTreeMap::new();
+    counts.insert(
+        "invoices",
+        ledger
+            .invoices
+            .iter()
+            .filter(|i| i.kind == DocKind::Invoice)
+            .count(),
+    );
+    counts.insert(
+        "credit_notes",
+        ledger
+            .invoices
+            .iter()
+            .filter(|i| i.kind == DocKind::CreditNote)
+            .count(),
+    );
+    counts.insert("payments", ledger.payments.len());
+    counts.insert("clients", ledger.clients.len());
+    counts.insert("left_out_invoices_after_as_of", recon.left_out.invoices);
+    counts.insert("left_out_payments_after_as_of", recon.left_out.payments);
+    counts.insert(
+        "unmatched_payments",
+        recon
+            .attributions
+            .iter()
+            .filter(|a| a.client.is_none())
+            .count(),
+    );
+    counts.insert("open_items", recon.open_items.len());
+    counts.insert("allocations", recon.allocations.len());
+    counts.insert(
+        "issues_error",
+        ledger
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count(),
+    );
+    counts.insert(
+        "issues_warning",
+        ledger
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
+            .count(),
+    );
+
+    let class = record.class;
+    let mut totals = BTreeMap::new();
+    for (currency, buckets) in &class.totals {
+        let of = |f: &dyn Fn(&crate::classify::ClientSummary) -> rust_decimal::Decimal| {
+            format_money(
+                class
+                    .clients
+                    .iter()
+                    .filter(|c| &c.currency == currency)
+                    .map(f)
+                    .sum(),
+                currency,
+            )
+        };
+        totals.insert(
+            currency.as_str(),
+            CurrencyTotals {
+                buckets: class
+                    .bucket_labels
+                    .iter()
+                    .zip(buckets)
+                    .map(|(l, b)| (l.clone(), format_money(*b, currency)))
+                    .collect(),
+                open: of(&|c| c.open_total),
+                overdue: of(&|c| c.overdue),
+                unapplied_credit: of(&|c| c.unapplied_credit),
+            },
+        );
+    }
+    let invariants = recon
+        .invariants
+        .iter()
+        .chain(record.extra_invariants)
+        .map(|c| InvariantRecord {
+            name: &c.name,
+            passed: c.passed,
+            detail: &c.detail,
+        })
+        .collect();
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let manifest = Manifest {
+        tool: "arrears",
+        version: env!("CARGO_PKG_VERSION"),
+        as_of: record.as_of.to_string(),
+        config: config_record,
+        inputs,
+        counts,
+        totals,
+        invariants,
+        files,
+        timings_ms: record.timings.iter().copied().collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
+    text.push('\n');
+    std::fs::write(dir.join("run.json"), text)
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileRecord>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if path.file_name().is_some_and(|n| n != "run.json") {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(FileRecord {
+                name,
+                sha256: sha256_hex(&std::fs::read(&path)?),
+            });
+        }
+    }
+    Ok(())
+}
