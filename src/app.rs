@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use crate::classify::{self, Classification};
 use crate::cli::{Cli, Command, InputArgs, RunArgs};
 use crate::config::{Config, Overrides};
+use crate::history::{self, Changes, History};
 use crate::ingest::{self, Ledger};
 use crate::model::{format_money, Severity};
 use crate::output::RunFolder;
@@ -48,6 +49,8 @@ pub enum AppError {
     },
     #[error("--jobs: {0}")]
     Jobs(String),
+    #[error(transparent)]
+    History(#[from] history::HistoryError),
 }
 
 /// Runs one command and returns the process exit code.
@@ -104,6 +107,7 @@ pub struct Outcome {
     pub recon: Reconciliation,
     pub class: Classification,
     pub row_checks: Vec<InvariantCheck>,
+    pub changes: Changes,
     pub timings: Vec<(&'static str, u128)>,
 }
 
@@ -111,7 +115,7 @@ pub struct Outcome {
 ///
 /// # Errors
 /// When ingest stops or an invariant fails.
-pub fn compute(config: &Config, as_of: NaiveDate) -> Result<Outcome, AppError> {
+pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<Outcome, AppError> {
     let mut timings = Vec::new();
     let started = Instant::now();
     let ledger = ingest::ingest(config)?;
@@ -134,7 +138,8 @@ pub fn compute(config: &Config, as_of: NaiveDate) -> Result<Outcome, AppError> {
     }
 
     let started = Instant::now();
-    let class = classify::classify(config, &ledger, &recon, as_of);
+    let class = classify::classify(config, &ledger, &recon, as_of, &history.before(as_of));
+    let changes = changes(config, &ledger, &recon, &class, as_of);
     timings.push(("classify", started.elapsed().as_millis()));
     Ok(Outcome {
         as_of,
@@ -142,8 +147,52 @@ pub fn compute(config: &Config, as_of: NaiveDate) -> Result<Outcome, AppError> {
         recon,
         class,
         row_checks,
+        changes,
         timings,
     })
+}
+
+/// What changed since the previous run folder in the output folder.
+fn changes(
+    config: &Config,
+    ledger: &Ledger,
+    recon: &Reconciliation,
+    class: &Classification,
+    as_of: NaiveDate,
+) -> Changes {
+    let mut clients: std::collections::BTreeMap<&str, (bool, Option<usize>)> =
+        std::collections::BTreeMap::new();
+    for c in &class.clients {
+        let entry = clients.entry(c.client.as_str()).or_insert((false, None));
+        entry.0 |= c.overdue > Decimal::ZERO;
+        entry.1 = entry.1.max(c.level);
+    }
+    let promised = ledger
+        .clients
+        .iter()
+        .filter_map(|(id, c)| c.promised.filter(|p| *p < as_of).map(|p| (id.as_str(), p)))
+        .collect();
+    let unmatched = recon
+        .attributions
+        .iter()
+        .filter(|a| a.client.is_none())
+        .map(|a| ledger.payments[a.payment].id.as_str())
+        .collect();
+    let names: Vec<String> = config
+        .dunning_levels
+        .iter()
+        .map(|l| l.name.clone())
+        .collect();
+    let now = history::Now {
+        clients,
+        promised,
+        unmatched,
+    };
+    history::changes(
+        history::previous_run(&config.output_dir, as_of),
+        &now,
+        &names,
+    )
 }
 
 /// Every input row is used, or listed as an issue (rejected, duplicate or ignored).
@@ -183,9 +232,11 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     let total = Instant::now();
     let config = load_config(&args.input, args.out.clone())?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
+    let history = History::load(&config.output_dir)?;
     // Fail before the work when the run folder exists.
-    let folder = RunFolder::begin(&config.output_dir, as_of, args.force)?;
-    let mut outcome = match compute(&config, as_of) {
+    let name = RunFolder::name(as_of, args.dry_run);
+    let folder = RunFolder::begin(&config.output_dir, &name, args.force || args.dry_run)?;
+    let mut outcome = match compute(&config, as_of, &history) {
         Ok(o) => o,
         Err(e) => {
             folder.abandon();
@@ -208,6 +259,7 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
         recon: &outcome.recon,
         class: &outcome.class,
         extra_invariants: &outcome.row_checks,
+        changes: &outcome.changes,
         timings: &outcome.timings,
     };
     if let Err(source) = manifest::write(&folder.temp, &record) {
@@ -216,7 +268,17 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
         return Err(AppError::Write { path, source });
     }
     let target = folder.commit()?;
-    print!("{}", summary(&config, &outcome, &target));
+    let recorded = if args.dry_run {
+        None
+    } else {
+        Some(history::record(
+            &config.output_dir,
+            &history,
+            as_of,
+            letter_entries(&config, &outcome),
+        )?)
+    };
+    print!("{}", summary(&config, &outcome, &target, recorded.as_ref()));
     let errors = outcome
         .ledger
         .issues
@@ -244,8 +306,48 @@ fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<
     Ok(())
 }
 
+/// The history rows for this run's letters.
+fn letter_entries(config: &Config, o: &Outcome) -> Vec<history::Entry> {
+    o.class
+        .letters
+        .iter()
+        .map(|letter| {
+            let invoices: Vec<&str> = letter
+                .items
+                .iter()
+                .map(|&i| o.ledger.invoices[o.class.items[i].invoice].number.as_str())
+                .collect();
+            let mut per_currency: std::collections::BTreeMap<&str, Decimal> =
+                std::collections::BTreeMap::new();
+            for &i in &letter.items {
+                let item = &o.class.items[i];
+                *per_currency
+                    .entry(o.ledger.invoices[item.invoice].currency.as_str())
+                    .or_default() += item.open;
+            }
+            let amount: Vec<String> = per_currency
+                .iter()
+                .map(|(c, a)| format!("{} {c}", format_money(*a, c)))
+                .collect();
+            history::Entry {
+                date: o.as_of,
+                client: letter.client.clone(),
+                level: config.dunning_levels[letter.level].name.clone(),
+                invoices: invoices.join("; "),
+                amount: amount.join("; "),
+                files: String::new(),
+            }
+        })
+        .collect()
+}
+
 /// The closing summary of `arrears run`.
-fn summary(config: &Config, o: &Outcome, target: &std::path::Path) -> String {
+fn summary(
+    config: &Config,
+    o: &Outcome,
+    target: &std::path::Path,
+    recorded: Option<&history::Recorded>,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "arrears run as of {}", o.as_of);
     let ledger = &o.ledger;
@@ -330,6 +432,23 @@ fn summary(config: &Config, o: &Outcome, target: &std::path::Path) -> String {
         checks - failed
     );
     let _ = writeln!(s, "  written   {}", target.display());
+    match recorded {
+        Some(history::Recorded::Added { letters, replaced }) if *replaced > 0 => {
+            let _ = writeln!(s, "  history   {letters} letters recorded, replacing {replaced} of an earlier run for the same date");
+        }
+        Some(history::Recorded::Added { letters, .. }) => {
+            let _ = writeln!(s, "  history   {letters} letters recorded");
+        }
+        Some(history::Recorded::BackDated { last }) => {
+            let _ = writeln!(
+                s,
+                "  history   not updated: it already holds letters of {last}, later than this as-of date (a past month reproduced)"
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  history   not updated (dry run)");
+        }
+    }
     s
 }
 

@@ -12,6 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::config::{AgingBasis, Config};
+use crate::history::Entry;
 use crate::ingest::Ledger;
 use crate::model::{format_money, Client, DocKind};
 use crate::reconcile::Reconciliation;
@@ -147,8 +148,13 @@ pub struct ClientSummary {
     pub net_balance: Decimal,
     /// Days overdue of the oldest overdue open invoice (0 when nothing is overdue).
     pub oldest_days_overdue: i64,
-    /// Index into `Config::dunning_levels`; `None` for level `none`.
+    /// Index into `Config::dunning_levels`, after the history's escalation or step rule;
+    /// `None` for level `none`.
     pub level: Option<usize>,
+    /// The level from the days alone.
+    pub days_level: Option<usize>,
+    /// Why the level differs from `days_level`, if it does.
+    pub level_note: Option<String>,
     pub risk: Risk,
     pub risk_reasons: Vec<String>,
     pub behaviour: Behaviour,
@@ -166,15 +172,43 @@ impl ClientSummary {
     }
 }
 
+/// A letter decided for one client (all its currencies).
+#[derive(Clone, Debug)]
+pub struct Letter {
+    pub client: String,
+    /// Index into `Config::dunning_levels`.
+    pub level: usize,
+    /// Indexes into `Classification::clients` (one per currency).
+    pub rows: Vec<usize>,
+    /// Indexes into `Classification::items`: the open invoices the letter lists.
+    pub items: Vec<usize>,
+    /// Earlier letters to this client, oldest first.
+    pub previous: Vec<Entry>,
+}
+
+/// A client whose level calls for a letter that is held back, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Held {
+    pub client: String,
+    pub level: String,
+    pub reason: String,
+}
+
 /// Everything classification produces. `items` follow `Reconciliation::open_items`; `clients`
 /// are sorted by (client, currency); `worklist` holds indexes into `clients`, highest priority
-/// first.
+/// first; `letters` and `held` are sorted by client.
 #[derive(Clone, Debug, Default)]
 pub struct Classification {
     pub bucket_labels: Vec<String>,
     pub items: Vec<AgedItem>,
     pub clients: Vec<ClientSummary>,
     pub worklist: Vec<usize>,
+    pub letters: Vec<Letter>,
+    pub held: Vec<Held>,
+    /// Indexes into `clients` of rows with a net credit balance (credit above open total).
+    pub net_credit: Vec<usize>,
+    /// The last letter of each client before this run: (date, level).
+    pub last_letter: BTreeMap<String, (NaiveDate, String)>,
     /// Per currency: open amount per bucket.
     pub totals: BTreeMap<String, Vec<Decimal>>,
 }
@@ -189,13 +223,16 @@ pub fn days_overdue(config: &Config, as_of: NaiveDate, date: NaiveDate, due: Nai
     (as_of - from).num_days()
 }
 
-/// Ages the open items and classifies every client and currency.
+/// Ages the open items and classifies every client and currency. `history` holds each
+/// client's earlier letters (dated before `as_of`, oldest first).
 #[must_use]
+#[allow(clippy::too_many_lines)]
 pub fn classify(
     config: &Config,
     ledger: &Ledger,
     recon: &Reconciliation,
     as_of: NaiveDate,
+    history: &BTreeMap<&str, Vec<&Entry>>,
 ) -> Classification {
     let labels = bucket_labels(&config.buckets);
     let width = labels.len();
@@ -270,7 +307,11 @@ pub fn classify(
             .max()
             .unwrap_or(0)
             .max(0);
-        let level = dunning_level(config, ledger, open_items);
+        let days_level = dunning_level(config, ledger, open_items);
+        let last = history
+            .get(balance.client.as_str())
+            .and_then(|h| h.last().copied());
+        let (level, level_note) = remembered_level(config, days_level, last, as_of);
         let behaviour = behaviour.get(&key).cloned().unwrap_or_default();
         let (risk, risk_reasons) = risk(
             client,
@@ -298,6 +339,8 @@ pub fn classify(
             net_balance: balance.open - balance.unapplied_credit,
             oldest_days_overdue: oldest,
             level,
+            days_level,
+            level_note,
             risk,
             risk_reasons,
             behaviour,
@@ -317,13 +360,181 @@ pub fn classify(
                     .cmp(&(&clients[b].client, &clients[b].currency))
             })
     });
+    let net_credit = (0..clients.len())
+        .filter(|&i| clients[i].net_balance < Decimal::ZERO)
+        .collect();
+    let (letters, held) = decide_letters(config, ledger, &items, &clients, as_of, history);
+    let last_letter = history
+        .iter()
+        .filter_map(|(c, h)| {
+            h.last()
+                .map(|e| ((*c).to_string(), (e.date, e.level.clone())))
+        })
+        .collect();
     Classification {
         bucket_labels: labels,
         items,
         clients,
         worklist,
+        letters,
+        held,
+        net_credit,
+        last_letter,
         totals,
     }
+}
+
+/// The level after the client's letter history (SPEC section 6, README "levels"):
+/// - within `repeat_after_days` of the last letter the level stays as the days say (the letter
+///   is held back elsewhere);
+/// - when the last letter was at the same or a higher overdue level, the level goes up one
+///   step (the letter was ignored);
+/// - once overdue reminders have started, the ladder climbs one step at a time: a level more
+///   than one step above the last letter's is lowered to the next step, so a missed month
+///   never skips a letter.
+fn remembered_level(
+    config: &Config,
+    days_level: Option<usize>,
+    last: Option<&Entry>,
+    as_of: NaiveDate,
+) -> (Option<usize>, Option<String>) {
+    let levels = &config.dunning_levels;
+    let (Some(base), Some(last)) = (days_level, last) else {
+        return (days_level, None);
+    };
+    if levels[base].days <= 0 {
+        return (days_level, None);
+    }
+    let Some(previous) = levels.iter().position(|l| l.name == last.level) else {
+        return (days_level, None);
+    };
+    if levels[previous].days <= 0 {
+        return (days_level, None);
+    }
+    let since = (as_of - last.date).num_days();
+    if since < i64::from(config.repeat_after_days) {
+        return (days_level, None);
+    }
+    if previous >= base {
+        let up = (base + 1).min(levels.len() - 1);
+        if up != base {
+            return (
+                Some(up),
+                Some(format!(
+                    "escalated: the {} letter of {} was not answered by payment",
+                    last.level, last.date
+                )),
+            );
+        }
+        return (days_level, None);
+    }
+    if base > previous + 1 {
+        return (
+            Some(previous + 1),
+            Some(format!(
+                "one step after the {} letter of {} (the days alone say {})",
+                last.level, last.date, levels[base].name
+            )),
+        );
+    }
+    (days_level, None)
+}
+
+/// Which clients get a letter this run, and which are held back and why.
+fn decide_letters(
+    config: &Config,
+    ledger: &Ledger,
+    items: &[AgedItem],
+    clients: &[ClientSummary],
+    as_of: NaiveDate,
+    history: &BTreeMap<&str, Vec<&Entry>>,
+) -> (Vec<Letter>, Vec<Held>) {
+    let levels = &config.dunning_levels;
+    let mut rows_by_client: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in clients.iter().enumerate() {
+        rows_by_client.entry(c.client.as_str()).or_default().push(i);
+    }
+    let mut items_by_client: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        items_by_client
+            .entry(ledger.invoices[item.invoice].client.as_str())
+            .or_default()
+            .push(i);
+    }
+    let mut letters = Vec::new();
+    let mut held = Vec::new();
+    for (client, rows) in rows_by_client {
+        let Some(level) = rows.iter().filter_map(|&r| clients[r].level).max() else {
+            continue;
+        };
+        if !levels[level].letter {
+            continue;
+        }
+        let name = levels[level].name.clone();
+        let hold = |reason: String| Held {
+            client: client.to_string(),
+            level: name.clone(),
+            reason,
+        };
+        let record = ledger.clients.get(client);
+        let flags = record.map(|c| c.flags).unwrap_or_default();
+        let previous = history.get(client).cloned().unwrap_or_default();
+        if flags.do_not_remind {
+            held.push(hold("flagged: do not remind".to_string()));
+            continue;
+        }
+        if flags.disputed {
+            held.push(hold("flagged: the client disputes the account".to_string()));
+            continue;
+        }
+        if let Some(last) = previous.last() {
+            let since = (as_of - last.date).num_days();
+            if since < i64::from(config.repeat_after_days) {
+                held.push(hold(format!(
+                    "a {} letter went out {since} days ago ({}); the next one is due after {} days",
+                    last.level, last.date, config.repeat_after_days
+                )));
+                continue;
+            }
+        }
+        if rows
+            .iter()
+            .all(|&r| clients[r].net_balance <= Decimal::ZERO)
+        {
+            held.push(hold(
+                "the client's credit covers the open invoices".to_string(),
+            ));
+            continue;
+        }
+        let pre_due = levels[level].days <= 0;
+        let listed: Vec<usize> = items_by_client
+            .get(client)
+            .map(|list| {
+                list.iter()
+                    .copied()
+                    .filter(|&i| {
+                        let item = &items[i];
+                        let inv = &ledger.invoices[item.invoice];
+                        inv.kind == DocKind::Invoice
+                            && !inv.disputed
+                            && item.open > Decimal::ZERO
+                            && (!pre_due || item.days_overdue >= levels[level].days)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if listed.is_empty() {
+            continue;
+        }
+        letters.push(Letter {
+            client: client.to_string(),
+            level,
+            rows,
+            items: listed,
+            previous: previous.into_iter().cloned().collect(),
+        });
+    }
+    (letters, held)
 }
 
 /// The dunning level from the days alone (SPEC section 6): the oldest overdue open invoice

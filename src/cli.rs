@@ -72,6 +72,10 @@ pub struct RunArgs {
     /// Exit with code 2 after writing the outputs when any error-level issue was found.
     #[arg(long)]
     pub strict: bool,
+    /// Write the run to OUT/<as-of>-dry-run/ (replaced freely) and leave the reminder history
+    /// untouched: a preview of this month's letters and reports.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

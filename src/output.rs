@@ -39,13 +39,23 @@ pub struct RunFolder {
 }
 
 impl RunFolder {
-    /// Prepares `out/<as_of>` for a new run: refuses an existing one without `force`, removes
+    /// The folder name of a run: its as-of date, with `-dry-run` for a preview.
+    #[must_use]
+    pub fn name(as_of: NaiveDate, dry_run: bool) -> String {
+        let date = as_of.format("%Y-%m-%d");
+        if dry_run {
+            format!("{date}-dry-run")
+        } else {
+            date.to_string()
+        }
+    }
+
+    /// Prepares `out/<name>` for a new run: refuses an existing one without `force`, removes
     /// what an interrupted run of the same date left behind, and creates the temporary folder.
     ///
     /// # Errors
     /// [`OutputError::Exists`] without `force`; [`OutputError::Io`] when folders cannot be made.
-    pub fn begin(out: &Path, as_of: NaiveDate, force: bool) -> Result<RunFolder, OutputError> {
-        let name = as_of.format("%Y-%m-%d").to_string();
+    pub fn begin(out: &Path, name: &str, force: bool) -> Result<RunFolder, OutputError> {
         let target = out.join(&name);
         if target.exists() && !force {
             return Err(OutputError::Exists(target));
@@ -115,15 +125,16 @@ mod tests {
     fn refuses_to_overwrite_without_force_and_replaces_with_it() {
         let out = tempfile::tempdir().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let run = RunFolder::begin(out.path(), date, false).unwrap();
+        let name = RunFolder::name(date, false);
+        let run = RunFolder::begin(out.path(), &name, false).unwrap();
         std::fs::write(run.temp.join("a.csv"), "1").unwrap();
         let target = run.commit().unwrap();
         assert_eq!(std::fs::read_to_string(target.join("a.csv")).unwrap(), "1");
 
-        let err = RunFolder::begin(out.path(), date, false).unwrap_err();
+        let err = RunFolder::begin(out.path(), &name, false).unwrap_err();
         assert!(matches!(err, OutputError::Exists(_)), "{err}");
 
-        let run = RunFolder::begin(out.path(), date, true).unwrap();
+        let run = RunFolder::begin(out.path(), &name, true).unwrap();
         std::fs::write(run.temp.join("b.csv"), "2").unwrap();
         let target = run.commit().unwrap();
         assert!(!target.join("a.csv").exists());

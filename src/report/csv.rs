@@ -332,7 +332,13 @@ pub fn write_worklist(
             .raw(c.oldest_days_overdue)
             .text(c.level_name(config))
             .text(c.risk.as_str())
-            .text("")
+            .text(
+                &class
+                    .last_letter
+                    .get(&c.client)
+                    .map(|(date, level)| format!("{date} {level}"))
+                    .unwrap_or_default(),
+            )
             .opt(client.and_then(|c| c.collector.as_deref()))
             .opt(client.and_then(|c| c.phone.as_deref()))
             .opt(client.and_then(|c| c.email.as_deref()));

@@ -26,6 +26,9 @@ struct Manifest<'a> {
     counts: BTreeMap<&'static str, usize>,
     totals: BTreeMap<&'a str, CurrencyTotals>,
     invariants: Vec<InvariantRecord<'a>>,
+    changes: &'a crate::history::Changes,
+    letters: Vec<LetterRecord<'a>>,
+    held: &'a [crate::classify::Held],
     files: Vec<FileRecord>,
     timings_ms: BTreeMap<&'a str, u128>,
 }
@@ -89,6 +92,12 @@ struct InvariantRecord<'a> {
 }
 
 #[derive(Serialize)]
+struct LetterRecord<'a> {
+    client: &'a str,
+    level: &'a str,
+}
+
+#[derive(Serialize)]
 struct FileRecord {
     name: String,
     sha256: String,
@@ -114,6 +123,7 @@ pub struct RunRecord<'a> {
     pub class: &'a Classification,
     /// Checks made outside reconciliation (row accounting).
     pub extra_invariants: &'a [InvariantCheck],
+    pub changes: &'a crate::history::Changes,
     pub timings: &'a [(&'a str, u128)],
 }
 
@@ -280,6 +290,16 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
         counts,
         totals,
         invariants,
+        changes: record.changes,
+        letters: class
+            .letters
+            .iter()
+            .map(|l| LetterRecord {
+                client: &l.client,
+                level: &config.dunning_levels[l.level].name,
+            })
+            .collect(),
+        held: &class.held,
         files,
         timings_ms: record.timings.iter().copied().collect(),
     };

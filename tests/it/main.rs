@@ -1,0 +1,5 @@
+//! Integration tests through the real `arrears` binary, compiled as one test binary.
+
+mod external;
+mod run;
+mod support;

@@ -1,0 +1,270 @@
+//! `arrears run` and `arrears check` end to end on small hand-made exports.
+
+use std::path::Path;
+
+use crate::support::{col, manifest_without_timings, read_csv, root, snapshot, Arrears};
+
+const SPEC_FILES: [(&str, &str); 6] = [
+    (
+        "open-items.csv",
+        "client_id,client_name,invoice,invoice_date,due_date,currency,amount,paid,open,days_overdue,bucket,disputed",
+    ),
+    (
+        "clients.csv",
+        "client_id,client_name,currency,not_due,b1_30,b31_60,b61_90,b91_120,b120_plus,open_total,unapplied_credit,net_balance,oldest_days_overdue,level,risk,risk_reasons,settled_count,mean_days_to_pay,mean_days_late",
+    ),
+    ("allocations.csv", "payment_id,payment_date,client_id,invoice,amount,rule"),
+    ("unapplied.csv", "payment_id,payment_date,payer,client_id,currency,amount,reason"),
+    ("issues.csv", "severity,file,sheet,row,column,value,message"),
+    (
+        "worklist.csv",
+        "rank,client_id,client_name,currency,overdue,oldest_days_overdue,level,risk,last_letter,collector,phone,email",
+    ),
+];
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// A small month: three clients, partial and full payments, a memo with two invoices, an
+/// overpayment, a credit note, and an unknown payer.
+fn small_month(dir: &Path) {
+    write(
+        dir,
+        "invoices.csv",
+        "Acme Accounting - open invoices\n\
+         \n\
+         Invoice No,Client ID,Client Name,Invoice Date,Due Date,Amount\n\
+         INV-001,C1,Alpha Ltd,01/09/2026,01/10/2026,\"1,000.00\"\n\
+         INV-002,C1,Alpha Ltd,15/09/2026,15/10/2026,500.00\n\
+         INV-003,C2,בית הקפה בע\"מ,20/10/2026,19/11/2026,₪2,340.50\n\
+         INV-004,C2,בית הקפה בע\"מ,25/11/2026,25/12/2026,100.00\n\
+         INV-005,C3,=HYPERLINK(\"http://x\"),01/08/2026,31/08/2026,300.00\n\
+         CN-001,C3,=HYPERLINK(\"http://x\"),05/08/2026,05/08/2026,-50.00\n",
+    );
+    write(
+        dir,
+        "bank.csv",
+        "Date;Amount;Payer;Memo\n\
+         20/10/2026;1.500,00;Alpha Ltd;INV-001 INV-002\n\
+         21/11/2026;1.000,00;בית הקפה;תשלום חשבונית INV-003\n\
+         22/11/2026;75,00;Unknown Person;\n",
+    );
+}
+
+/// `arrears run .` inside `input` (so command-line file names are relative to it).
+fn run_to(input: &Path, out: &Path, extra: &[&str]) -> (String, String) {
+    Arrears::new()
+        .current_dir(input)
+        .args(["run", "."])
+        .args(["--as-of", "2026-11-30", "--out"])
+        .arg(out)
+        .args(extra)
+        .expect_code(0)
+}
+
+#[test]
+fn small_month_reconciles_as_an_accountant_would() {
+    let input = tempfile::tempdir().unwrap();
+    small_month(input.path());
+    let out = tempfile::tempdir().unwrap();
+    let (stdout, _) = run_to(
+        input.path(),
+        out.path(),
+        &["--invoices", "invoices.csv", "--payments", "bank.csv"],
+    );
+    assert!(stdout.contains("invariants hold"), "{stdout}");
+    let run = out.path().join("2026-11-30");
+    for (name, header) in SPEC_FILES {
+        let text = std::fs::read_to_string(run.join(name)).unwrap();
+        assert_eq!(
+            text.trim_start_matches('\u{feff}').lines().next().unwrap(),
+            header,
+            "{name}"
+        );
+    }
+    let (header, rows) = read_csv(&run.join("open-items.csv"));
+    let open: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[col(&header, "invoice")].clone(),
+                r[col(&header, "open")].clone(),
+                r[col(&header, "days_overdue")].clone(),
+                r[col(&header, "bucket")].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        open,
+        vec![
+            (
+                "INV-003".into(),
+                "1340.50".into(),
+                "11".into(),
+                "1-30".into()
+            ),
+            (
+                "INV-004".into(),
+                "100.00".into(),
+                "-25".into(),
+                "Not due".into()
+            ),
+            (
+                "INV-005".into(),
+                "250.00".into(),
+                "91".into(),
+                "91-120".into()
+            ),
+        ]
+    );
+    // The client name that looks like a formula is neutralised.
+    let c3 = rows
+        .iter()
+        .find(|r| r[col(&header, "client_id")] == "C3")
+        .unwrap();
+    assert!(c3[col(&header, "client_name")].starts_with("'="), "{c3:?}");
+
+    let (header, rows) = read_csv(&run.join("unapplied.csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][col(&header, "payer")], "Unknown Person");
+    assert_eq!(rows[0][col(&header, "amount")], "75.00");
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_rerun() {
+    let input = root().join("sample-data");
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    run_to(&input, one.path(), &["--jobs", "1"]);
+    run_to(&input, two.path(), &["--jobs", "2"]);
+    let mut a = snapshot(&one.path().join("2026-11-30"));
+    let mut b = snapshot(&two.path().join("2026-11-30"));
+    let (ma, mb) = (a.remove("run.json").unwrap(), b.remove("run.json").unwrap());
+    assert_eq!(manifest_without_timings(&ma), manifest_without_timings(&mb));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(
+            bytes == &b[name],
+            "{name} differs between --jobs 1 and --jobs 2"
+        );
+    }
+}
+
+#[test]
+fn sample_data_runs_clean() {
+    let out = tempfile::tempdir().unwrap();
+    let (stdout, _) = run_to(&root().join("sample-data"), out.path(), &[]);
+    let run = out.path().join("2026-11-30");
+    let (header, issues) = read_csv(&run.join("issues.csv"));
+    let severity = col(&header, "severity");
+    assert!(issues.iter().all(|i| i[severity] != "error"), "{issues:?}");
+    let (_, open) = read_csv(&run.join("open-items.csv"));
+    assert!(open.len() > 20, "sample data has a real aging: {stdout}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    for check in manifest["invariants"].as_array().unwrap() {
+        assert_eq!(check["passed"], true, "{check}");
+    }
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn an_existing_run_is_not_overwritten_without_force() {
+    let input = tempfile::tempdir().unwrap();
+    small_month(input.path());
+    let out = tempfile::tempdir().unwrap();
+    let args = ["--invoices", "invoices.csv", "--payments", "bank.csv"];
+    run_to(input.path(), out.path(), &args);
+    let (_, stderr) = Arrears::new()
+        .current_dir(input.path())
+        .args(["run", "."])
+        .args(["--as-of", "2026-11-30", "--out"])
+        .arg(out.path())
+        .args(args)
+        .expect_code(1);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    run_to(
+        input.path(),
+        out.path(),
+        &[
+            "--invoices",
+            "invoices.csv",
+            "--payments",
+            "bank.csv",
+            "--force",
+        ],
+    );
+}
+
+#[test]
+fn bad_rows_are_located_and_strict_fails_after_writing() {
+    let input = tempfile::tempdir().unwrap();
+    small_month(input.path());
+    write(
+        input.path(),
+        "invoices.csv",
+        "Invoice No,Client,Invoice Date,Amount\n\
+         A-1,Alpha,01/10/2026,100\n\
+         A-2,Alpha,31/02/2026,100\n\
+         A-3,Alpha,01/10/2026,abc\n",
+    );
+    let args = ["--invoices", "invoices.csv", "--payments", "bank.csv"];
+    let (stdout, _) = Arrears::new()
+        .current_dir(input.path())
+        .args(["check", "."])
+        .args(args)
+        .expect_code(4);
+    assert!(
+        stdout.contains("invoices.csv, row 3, column 'Invoice Date'"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("invoices.csv, row 4, column 'Amount'"),
+        "{stdout}"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    Arrears::new()
+        .current_dir(input.path())
+        .args(["run", ".", "--as-of", "2026-11-30", "--strict", "--out"])
+        .arg(out.path())
+        .args(args)
+        .expect_code(4);
+    let (header, rows) = read_csv(&out.path().join("2026-11-30/issues.csv"));
+    let rows_col = col(&header, "row");
+    let mut located: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[col(&header, "file")] == "invoices.csv")
+        .map(|r| r[rows_col].as_str())
+        .collect();
+    located.sort_unstable();
+    assert_eq!(located, ["3", "4"]);
+}
+
+#[test]
+fn a_missing_column_names_the_headers_seen() {
+    let input = tempfile::tempdir().unwrap();
+    small_month(input.path());
+    write(
+        input.path(),
+        "invoices.csv",
+        "Invoice No,Client,Total Due Sometime\nA-1,Alpha,100\n",
+    );
+    let (_, stderr) = Arrears::new()
+        .current_dir(input.path())
+        .args([
+            "check",
+            ".",
+            "--invoices",
+            "invoices.csv",
+            "--payments",
+            "bank.csv",
+        ])
+        .expect_code(1);
+    assert!(stderr.contains("Total Due Sometime"), "{stderr}");
+    assert!(stderr.contains("[invoices.columns]"), "{stderr}");
+}
