@@ -275,7 +275,9 @@ impl Config {
             None => (RawConfig::default(), String::new()),
         };
         let base_dir = match (&path, dir) {
-            (Some(p), _) => p.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            (Some(p), _) => p
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
             (None, Some(d)) => d.to_path_buf(),
             (None, None) => PathBuf::from("."),
         };
@@ -320,7 +322,12 @@ fn build(
 ) -> Result<Config, ConfigError> {
     let default_currency = match raw.default_currency {
         Some(c) => crate::ingest::value::parse_currency(&c).ok_or_else(|| {
-            invalid(cfg_path, "default_currency", &c, "expected a currency code such as ILS, USD or EUR")
+            invalid(
+                cfg_path,
+                "default_currency",
+                &c,
+                "expected a currency code such as ILS, USD or EUR",
+            )
         })?,
         None => "ILS".to_string(),
     };
@@ -328,35 +335,59 @@ fn build(
         None | Some("day-first") => DateOrder::DayFirst,
         Some("month-first") => DateOrder::MonthFirst,
         Some(other) => {
-            return Err(invalid(cfg_path, "date_order", other, "allowed: \"day-first\", \"month-first\""))
+            return Err(invalid(
+                cfg_path,
+                "date_order",
+                other,
+                "allowed: \"day-first\", \"month-first\"",
+            ))
         }
     };
     let default_terms = match raw.default_terms.as_deref() {
         None => Terms::Net(30),
-        Some(t) => crate::ingest::value::parse_terms(t).map_err(|m| invalid(cfg_path, "default_terms", t, &m))?,
+        Some(t) => crate::ingest::value::parse_terms(t)
+            .map_err(|m| invalid(cfg_path, "default_terms", t, &m))?,
     };
     let write_off_tolerance = match &raw.write_off_tolerance {
         None => Decimal::ZERO,
         Some(v) => decimal(cfg_path, "write_off_tolerance", v)?,
     };
     if write_off_tolerance.is_sign_negative() {
-        return Err(invalid(cfg_path, "write_off_tolerance", write_off_tolerance, "must not be negative"));
+        return Err(invalid(
+            cfg_path,
+            "write_off_tolerance",
+            write_off_tolerance,
+            "must not be negative",
+        ));
     }
     let discount = match &raw.discount {
         None => None,
         Some(d) => {
             let percent = decimal(cfg_path, "discount.percent", &d.percent)?;
             if percent <= Decimal::ZERO || percent >= Decimal::ONE_HUNDRED {
-                return Err(invalid(cfg_path, "discount.percent", percent, "must be above 0 and below 100"));
+                return Err(invalid(
+                    cfg_path,
+                    "discount.percent",
+                    percent,
+                    "must be above 0 and below 100",
+                ));
             }
-            Some(Discount { percent, days: d.days })
+            Some(Discount {
+                percent,
+                days: d.days,
+            })
         }
     };
     let aging_basis = match raw.aging.basis.as_deref() {
         None | Some("due-date") => AgingBasis::DueDate,
         Some("invoice-date") => AgingBasis::InvoiceDate,
         Some(other) => {
-            return Err(invalid(cfg_path, "aging.basis", other, "allowed: \"due-date\", \"invoice-date\""))
+            return Err(invalid(
+                cfg_path,
+                "aging.basis",
+                other,
+                "allowed: \"due-date\", \"invoice-date\"",
+            ))
         }
     };
     let buckets = raw.aging.buckets.unwrap_or_else(|| vec![30, 60, 90, 120]);
@@ -387,15 +418,27 @@ fn build(
         .unwrap_or_else(|| vec!["html".into(), "txt".into(), "eml".into()]);
     for format in &letter_formats {
         if !["html", "txt", "eml", "pdf"].contains(&format.as_str()) {
-            return Err(invalid(cfg_path, "letters.formats", format, "allowed: \"html\", \"txt\", \"eml\", \"pdf\""));
+            return Err(invalid(
+                cfg_path,
+                "letters.formats",
+                format,
+                "allowed: \"html\", \"txt\", \"eml\", \"pdf\"",
+            ));
         }
     }
     let language = raw.letters.language.unwrap_or_else(|| "he".to_string());
     let encoding = match &raw.inputs.encoding {
         None => None,
-        Some(label) => Some(encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-            invalid(cfg_path, "inputs.encoding", label, "allowed: \"utf-8\", \"utf-16\", \"windows-1255\", \"windows-1252\"")
-        })?),
+        Some(label) => Some(
+            encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                invalid(
+                    cfg_path,
+                    "inputs.encoding",
+                    label,
+                    "allowed: \"utf-8\", \"utf-16\", \"windows-1255\", \"windows-1252\"",
+                )
+            })?,
+        ),
     };
 
     let mut columns = BTreeMap::new();
@@ -410,7 +453,12 @@ fn build(
                 let mut allowed = String::new();
                 for f in kind.fields() {
                     if !allowed.contains(f.key()) {
-                        let _ = write!(allowed, "{}{}", if allowed.is_empty() { "" } else { ", " }, f.key());
+                        let _ = write!(
+                            allowed,
+                            "{}{}",
+                            if allowed.is_empty() { "" } else { ", " },
+                            f.key()
+                        );
                     }
                 }
                 return Err(invalid(
@@ -434,8 +482,16 @@ fn build(
         ..Inputs::default()
     };
     for (kind, patterns, given) in [
-        (TableKind::Invoices, &raw.inputs.invoices, &overrides.invoices),
-        (TableKind::Payments, &raw.inputs.payments, &overrides.payments),
+        (
+            TableKind::Invoices,
+            &raw.inputs.invoices,
+            &overrides.invoices,
+        ),
+        (
+            TableKind::Payments,
+            &raw.inputs.payments,
+            &overrides.payments,
+        ),
         (TableKind::Clients, &raw.inputs.clients, &overrides.clients),
     ] {
         let files = if given.is_empty() {
@@ -493,7 +549,10 @@ fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
     let text = full.to_string_lossy().to_string();
     let paths = glob::glob(&text)
         .map_err(|e| ConfigError::Inputs(format!("input pattern \"{pattern}\": {e}")))?;
-    let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    let mut files: Vec<PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     if files.is_empty() {
         return Err(ConfigError::Inputs(format!(
@@ -509,7 +568,15 @@ fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
 fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
     let words: &[&str] = match kind {
         TableKind::Invoices => &["invoice", "חשבוניות", "חשבונית"],
-        TableKind::Payments => &["payment", "bank", "receipt", "תקבול", "תשלומ", "בנק", "קבלות"],
+        TableKind::Payments => &[
+            "payment",
+            "bank",
+            "receipt",
+            "תקבול",
+            "תשלומ",
+            "בנק",
+            "קבלות",
+        ],
         TableKind::Clients => &["client", "customer", "לקוחות"],
     };
     let Ok(entries) = std::fs::read_dir(dir) else {

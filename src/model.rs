@@ -24,7 +24,10 @@ pub fn minor_digits(currency: &str) -> u32 {
 /// Rounds money to the currency's minor unit, half away from zero (2.345 -> 2.35).
 #[must_use]
 pub fn round_money(value: Decimal, currency: &str) -> Decimal {
-    value.round_dp_with_strategy(minor_digits(currency), RoundingStrategy::MidpointAwayFromZero)
+    value.round_dp_with_strategy(
+        minor_digits(currency),
+        RoundingStrategy::MidpointAwayFromZero,
+    )
 }
 
 /// Formats money with exactly the currency's minor digits and a `.` separator (CSV form).
@@ -112,7 +115,12 @@ impl Issue {
 
     /// An issue about a whole file (or sheet).
     #[must_use]
-    pub fn file(severity: Severity, file: &str, sheet: Option<&str>, message: impl Into<String>) -> Issue {
+    pub fn file(
+        severity: Severity,
+        file: &str,
+        sheet: Option<&str>,
+        message: impl Into<String>,
+    ) -> Issue {
         Issue {
             severity,
             file: file.to_string(),

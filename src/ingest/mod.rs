@@ -3,6 +3,8 @@
 //! message); nothing is dropped silently.
 
 pub mod field;
+pub mod header;
+pub mod source;
 pub mod table;
 pub mod value;
 

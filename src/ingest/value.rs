@@ -49,13 +49,22 @@ pub fn parse_terms(text: &str) -> Result<Terms, String> {
     } else if let Some(rest) = t.strip_prefix("eom") {
         days(rest).map(Terms::EndOfMonth)
     } else if let Some(rest) = t.strip_prefix("net") {
-        (!rest.is_empty()).then(|| days(rest)).flatten().map(Terms::Net)
+        (!rest.is_empty())
+            .then(|| days(rest))
+            .flatten()
+            .map(Terms::Net)
     } else if let Some(rest) = t.strip_prefix("נטו") {
-        (!rest.is_empty()).then(|| days(rest)).flatten().map(Terms::Net)
+        (!rest.is_empty())
+            .then(|| days(rest))
+            .flatten()
+            .map(Terms::Net)
     } else {
         t.parse::<u32>().ok().filter(|d| *d <= 3650).map(Terms::Net)
     };
     parsed.ok_or_else(|| {
-        format!("\"{}\" is not payment terms; write \"net 30\", \"30\", \"EOM+30\" or \"שוטף+30\"", text.trim())
+        format!(
+            "\"{}\" is not payment terms; write \"net 30\", \"30\", \"EOM+30\" or \"שוטף+30\"",
+            text.trim()
+        )
     })
 }
