@@ -283,6 +283,12 @@ fn broken_files_give_their_error() {
         "garbage.csv is not a text or spreadsheet file",
     );
     check(
+        "broken/stray-far.ods",
+        |e| matches!(e, SourceError::SheetTooSparse { .. }),
+        "stray-far.ods, sheet 'Invoices': cells are scattered far outside the data \
+         (for example AMJ1048576)",
+    );
+    check(
         "broken/scrambled.xls",
         |e| {
             matches!(

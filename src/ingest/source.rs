@@ -20,9 +20,10 @@
 //!   checked against [`MAX_UNPACKED_BYTES`] and [`MAX_COMPRESSION_RATIO`] before any entry is
 //!   inflated, and a panic inside calamine becomes [`SourceError::ReaderCrashed`].
 //!
-//! Known limit: xls and ods workbooks have no streaming reader in calamine; their sheets are
-//! materialised densely by calamine before we see them. An xls sheet is bounded by the format
-//! (65,536 × 256 cells); calamine itself refuses ods sheets of more than 100 million cells.
+//! xls and ods workbooks have no streaming reader in calamine; their sheets are materialised
+//! densely by calamine before we see them. An ods file's `content.xml` is therefore pre-scanned
+//! for the extent of each sheet and refused by the same padding rule. Known limit: an xls sheet
+//! is not pre-scanned; it is bounded by the format (65,536 × 256 cells, about 0.5 GB dense).
 
 use std::borrow::Cow;
 use std::cell::Cell as StdCell;
@@ -188,7 +189,8 @@ pub fn read_bytes(
     }
     let sha256 = hex(&Sha256::digest(bytes));
     let file: Arc<str> = Arc::from(display);
-    let (tables, text_format) = match detect(bytes, display)? {
+    let format = guarded(display, "zip", || detect(bytes, display))?;
+    let (tables, text_format) = match format {
         Format::Xlsx => (
             guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
             None,
@@ -551,6 +553,7 @@ fn read_ods(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
         let password = matches!(e, calamine::OdsError::Password);
         workbook_error(file, FORMAT, e.to_string(), password)
     };
+    check_ods_extent(bytes, file)?;
     let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(err)?;
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
@@ -558,6 +561,123 @@ fn read_ods(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
         tables.push(dense_to_table(&range, file, &name)?);
     }
     Ok(tables)
+}
+
+/// calamine builds every ods sheet as a dense grid when it opens the file, so a stray cell far
+/// from the data would cost gigabytes before we see a single cell. Scan `content.xml` first
+/// (streaming, repeats counted, nothing stored) and refuse a sheet whose dense extent would be
+/// mostly padding, by the same rule as [`Grid::put`].
+fn check_ods_extent(bytes: &[u8], file: &Arc<str>) -> Result<(), SourceError> {
+    use quick_xml::events::Event;
+
+    let corrupt = |detail: String| SourceError::Corrupt {
+        file: file.to_string(),
+        format: "OpenDocument (ods)",
+        detail,
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|e| corrupt(format!("content.xml: {e}")))?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let mut buf = Vec::new();
+    let repeat = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+
+    let mut sheet = String::new();
+    let (mut row, mut col) = (0u64, 0u64);
+    let mut row_repeat = 1u64;
+    let mut row_cells = 0u64;
+    let mut real = 0u64;
+    let mut extent = (0u64, 0u64); // rows, columns holding content
+    let mut far = (0u64, 0u64);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| corrupt(format!("content.xml: {e}")))?;
+        let (start, is_empty_tag) = match &event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            Event::End(e) => {
+                match e.local_name().as_ref() {
+                    "table-row" => {
+                        real = real.saturating_add(row_cells.saturating_mul(row_repeat));
+                        row = row.saturating_add(row_repeat);
+                    }
+                    "table" => {
+                        let dense = extent.0.saturating_mul(extent.1);
+                        let padding = dense.saturating_sub(real);
+                        if padding > PADDING_ALLOWANCE as u64
+                            && padding > real.saturating_mul(MAX_PADDING_PER_CELL as u64)
+                        {
+                            let clamp = |v: u64, max: u32| u32::try_from(v).unwrap_or(max);
+                            return Err(SourceError::SheetTooSparse {
+                                file: file.to_string(),
+                                sheet,
+                                cell: cell_ref(clamp(far.0, MAX_ROWS), clamp(far.1, MAX_COLUMNS)),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                (None, false)
+            }
+            Event::Eof => return Ok(()),
+            _ => (None, false),
+        };
+        let Some(e) = start else {
+            buf.clear();
+            continue;
+        };
+        match e.local_name().as_ref() {
+            "table" => {
+                sheet = e
+                    .try_get_attribute("table:name")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(Cow::into_owned)
+                    })
+                    .unwrap_or_default();
+                (row, real, extent) = (0, 0, (0, 0));
+            }
+            "table-row" => {
+                row_repeat = repeat(e, "table:number-rows-repeated");
+                (col, row_cells) = (0, 0);
+                if is_empty_tag {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            "table-cell" | "covered-table-cell" => {
+                let cols = repeat(e, "table:number-columns-repeated");
+                let has_value = !is_empty_tag
+                    || e.try_get_attribute("office:value-type")
+                        .ok()
+                        .flatten()
+                        .is_some();
+                if has_value {
+                    row_cells = row_cells.saturating_add(cols);
+                    let last = (row.saturating_add(row_repeat), col.saturating_add(cols));
+                    if last.0 > extent.0 || last.1 > extent.1 {
+                        far = (last.0 - 1, last.1 - 1);
+                        extent = (extent.0.max(last.0), extent.1.max(last.1));
+                    }
+                }
+                col = col.saturating_add(cols);
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
 }
 
 fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
