@@ -1,0 +1,1161 @@
+//! Reading one input file into raw tables: every sheet of a workbook, or the one table of a
+//! delimited text file.
+//!
+//! The format is decided by the file's content, never by its extension alone: a zip archive is
+//! an xlsx/xlsm, xlsb or ods workbook according to its entries, an OLE compound file is an xls
+//! workbook (or a password-protected OOXML package), and anything else must be text. The file is
+//! read from disk once; its SHA-256 is computed from the same bytes.
+//!
+//! Invariants a caller can rely on:
+//! - A row number shown to the user is `RawTable::row_number(index)`: for spreadsheets the row
+//!   number Excel shows (leading empty rows and columns are trimmed, `first_row` says where the
+//!   data starts), for text files the line number a text editor shows (a quoted field spanning
+//!   several lines makes the following records start further down; the lines in between are
+//!   empty rows).
+//! - Rows are ragged and never end in an empty cell, so a stray cell far below the data costs
+//!   a few bytes per empty row, not a dense grid. A stray cell far to the right is kept (it is
+//!   data the user may need to see); only a sheet whose cells are so scattered that the padding
+//!   would dwarf the data is refused with [`SourceError::SheetTooSparse`], naming one such cell.
+//! - Hostile input never panics the caller and never allocates without bound: zip archives are
+//!   checked against [`MAX_UNPACKED_BYTES`] and [`MAX_COMPRESSION_RATIO`] before any entry is
+//!   inflated, and a panic inside calamine becomes [`SourceError::ReaderCrashed`].
+//!
+//! xls and ods workbooks have no streaming reader in calamine; their sheets are materialised
+//! densely by calamine before we see them. An ods file's `content.xml` is therefore pre-scanned
+//! for the extent of each sheet and refused by the same padding rule. Known limit: an xls sheet
+//! is not pre-scanned; it is bounded by the format (65,536 × 256 cells, about 0.5 GB dense).
+
+use std::borrow::Cow;
+use std::cell::Cell as StdCell;
+use std::io::Cursor;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Arc, Once};
+
+use calamine::{Data, DataRef, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
+use chrono::NaiveDate;
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252, WINDOWS_1255};
+use sha2::{Digest, Sha256};
+
+use super::table::{Cell, RawTable};
+
+/// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+/// Refuse a zip entry that unpacks to more than this many times its packed size ...
+pub const MAX_COMPRESSION_RATIO: u64 = 100;
+/// ... when it is at least this large unpacked (small XML parts compress well legitimately).
+pub const RATIO_CHECK_MIN_BYTES: u64 = 8 << 20;
+/// Empty cells a sheet may need as padding between its cells before the padding must also stay
+/// within [`MAX_PADDING_PER_CELL`] times the number of real cells.
+pub const PADDING_ALLOWANCE: usize = 1 << 20;
+/// See [`PADDING_ALLOWANCE`].
+pub const MAX_PADDING_PER_CELL: usize = 4;
+/// Excel's last row and column (1-based); a cell beyond them means a corrupt file.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 16_384;
+/// How much of a text file the delimiter and encoding detection look at.
+const SAMPLE_BYTES: usize = 64 * 1024;
+/// How many records of the sample the delimiter detection compares.
+const SAMPLE_RECORDS: usize = 50;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// One input file as read: its tables, its fingerprint, and how a text file was decoded.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// One table per worksheet (chart and macro sheets are skipped), or the one table of a text
+    /// file. A workbook sheet with no cells is still listed, with no rows.
+    pub tables: Vec<RawTable>,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// For text files, the encoding and delimiter used (`windows-1255, ';'-separated`); `None`
+    /// for workbooks.
+    pub text_format: Option<String>,
+}
+
+/// Why a file could not be read. Every message names the file and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The file could not be opened or read from disk.
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has 0 bytes.
+    #[error("{file} is empty (0 bytes): export it again from the source system")]
+    Empty { file: String },
+    /// The workbook is encrypted with a password.
+    #[error(
+        "{file} is password-protected: save an unprotected copy from Excel \
+         (File > Info > Protect Workbook > Encrypt with Password, clear the password) and run again"
+    )]
+    PasswordProtected { file: String },
+    /// A zip archive that would unpack to an unreasonable size (a "zip bomb" or a damaged file).
+    #[error(
+        "{file} would unpack to {detail}, which is more than arrears reads: \
+         if it is a genuine workbook, split it or save it as CSV"
+    )]
+    TooLarge { file: String, detail: String },
+    /// A workbook whose structure is damaged (truncated download, bad zip, bad XML ...).
+    #[error(
+        "{file} looks like an {format} workbook but cannot be read ({detail}): \
+         open it in Excel or LibreOffice, save a new copy and run again"
+    )]
+    Corrupt {
+        file: String,
+        format: &'static str,
+        detail: String,
+    },
+    /// The spreadsheet library crashed on the file; treated as a damaged file.
+    #[error(
+        "{file} could not be read: the {format} reader failed on it ({detail}); \
+         open it in Excel or LibreOffice, save it as .xlsx and run again"
+    )]
+    ReaderCrashed {
+        file: String,
+        format: &'static str,
+        detail: String,
+    },
+    /// A sheet whose cells are scattered so far apart that the grid would be mostly padding.
+    #[error(
+        "{file}, sheet '{sheet}': cells are scattered far outside the data (for example {cell}); \
+         delete the stray cells (Ctrl+End in Excel shows the last used cell), save and run again"
+    )]
+    SheetTooSparse {
+        file: String,
+        sheet: String,
+        cell: String,
+    },
+    /// A zip archive that is not a workbook (a .docx, a folder of exports ...).
+    #[error(
+        "{file} is a zip archive but not an Excel or OpenDocument workbook: \
+         unpack it and give arrears the workbook or CSV files inside"
+    )]
+    NotAWorkbook { file: String },
+    /// An HTML or XML document, often produced by web systems under an .xls name.
+    #[error(
+        "{file} is an {what} document, not a real spreadsheet: open it in Excel, \
+         save it as .xlsx (File > Save As) and run again"
+    )]
+    Markup { file: String, what: &'static str },
+    /// Binary content that is neither a workbook nor text.
+    #[error(
+        "{file} is not a text or spreadsheet file (it contains binary data): \
+         export the data again as .xlsx or .csv; if it is UTF-16 text without a byte-order mark, \
+         set `encoding = \"utf-16le\"` under [inputs] in arrears.toml"
+    )]
+    NotText { file: String },
+}
+
+/// Reads one file into raw tables.
+///
+/// `display` is the name used in messages and as [`RawTable::file`]. `encoding` forces the
+/// decoding of a text file (ignored for workbooks); `None` detects it.
+///
+/// # Errors
+///
+/// Any [`SourceError`]: the file cannot be read, is empty, damaged, encrypted, hostile or not a
+/// spreadsheet or text file.
+pub fn read_file(
+    path: &Path,
+    display: &str,
+    encoding: Option<&'static Encoding>,
+) -> Result<SourceFile, SourceError> {
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Io {
+        file: display.to_string(),
+        source,
+    })?;
+    read_bytes(&bytes, display, encoding)
+}
+
+/// [`read_file`] for bytes already in memory.
+///
+/// # Errors
+///
+/// As [`read_file`], except [`SourceError::Io`].
+pub fn read_bytes(
+    bytes: &[u8],
+    display: &str,
+    encoding: Option<&'static Encoding>,
+) -> Result<SourceFile, SourceError> {
+    if bytes.is_empty() {
+        return Err(SourceError::Empty {
+            file: display.to_string(),
+        });
+    }
+    let sha256 = hex(&Sha256::digest(bytes));
+    let file: Arc<str> = Arc::from(display);
+    let format = guarded(display, "zip", || detect(bytes, display))?;
+    let (tables, text_format) = match format {
+        Format::Xlsx => (
+            guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
+            None,
+        ),
+        Format::Xlsb => (
+            guarded(display, "Excel (xlsb)", || read_xlsb(bytes, &file))?,
+            None,
+        ),
+        Format::Ods => (
+            guarded(display, "OpenDocument (ods)", || read_ods(bytes, &file))?,
+            None,
+        ),
+        Format::Xls => (
+            guarded(display, "Excel 97-2003 (xls)", || read_xls(bytes, &file))?,
+            None,
+        ),
+        Format::Text => {
+            let (table, format) = read_text(bytes, file, encoding)?;
+            (vec![table], Some(format))
+        }
+    };
+    Ok(SourceFile {
+        tables,
+        sha256,
+        text_format,
+    })
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format detection
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Xlsx,
+    Xlsb,
+    Ods,
+    Xls,
+    Text,
+}
+
+fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(ZIP_EMPTY_MAGIC) {
+        return inspect_zip(bytes, file);
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        // An encrypted xlsx is an OLE container holding an `EncryptedPackage` stream; directory
+        // entry names are UTF-16LE.
+        let marker: Vec<u8> = "EncryptedPackage"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
+            return Err(SourceError::PasswordProtected {
+                file: file.to_string(),
+            });
+        }
+        return Ok(Format::Xls);
+    }
+    if let Some(what) = markup_kind(bytes) {
+        return Err(SourceError::Markup {
+            file: file.to_string(),
+            what,
+        });
+    }
+    Ok(Format::Text)
+}
+
+/// HTML tables and Excel 2003 XML saved under a spreadsheet name are common exports; reading
+/// them as CSV would produce nonsense, so they are refused with advice.
+fn markup_kind(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    if head[start] != b'<' {
+        return None;
+    }
+    let lower = head[start..].to_ascii_lowercase();
+    let contains = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if contains(b"<html") || contains(b"<table") || contains(b"<!doctype html") {
+        Some("HTML")
+    } else if contains(b"<?xml") {
+        Some("XML")
+    } else {
+        None
+    }
+}
+
+/// Checks the archive's declared sizes before anything inflates it, then tells the workbook
+/// kind from its entries.
+fn inspect_zip(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
+    let corrupt = |detail: String| SourceError::Corrupt {
+        file: file.to_string(),
+        format: "Excel or OpenDocument",
+        detail,
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| corrupt(format!("damaged zip archive: {e}")))?;
+    let mut total: u64 = 0;
+    let mut format = None;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| corrupt(format!("damaged zip entry: {e}")))?;
+        let name = entry.name().map(Cow::into_owned).unwrap_or_default();
+        let size = entry.size();
+        let packed = entry.compressed_size().max(1);
+        total = total.saturating_add(size);
+        if total > MAX_UNPACKED_BYTES {
+            return Err(SourceError::TooLarge {
+                file: file.to_string(),
+                detail: format!("more than {} MiB", MAX_UNPACKED_BYTES >> 20),
+            });
+        }
+        if size >= RATIO_CHECK_MIN_BYTES && size / packed > MAX_COMPRESSION_RATIO {
+            return Err(SourceError::TooLarge {
+                file: file.to_string(),
+                detail: format!(
+                    "{} MiB from a {} KiB part '{}' (compressed {}:1)",
+                    size >> 20,
+                    packed >> 10,
+                    name,
+                    size / packed
+                ),
+            });
+        }
+        match name.as_str() {
+            "xl/workbook.bin" => format = Some(Format::Xlsb),
+            "xl/workbook.xml" => format = Some(Format::Xlsx),
+            "content.xml" if format.is_none() => format = Some(Format::Ods),
+            _ => {}
+        }
+    }
+    format.ok_or_else(|| SourceError::NotAWorkbook {
+        file: file.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks
+
+thread_local! {
+    /// Set while a calamine call runs on this thread, so the panic hook stays silent for a
+    /// panic we are about to catch and report as an error.
+    static QUIET_PANICS: StdCell<bool> = const { StdCell::new(false) };
+}
+
+static INSTALL_HOOK: Once = Once::new();
+
+/// Runs a workbook reader, turning a panic inside it into [`SourceError::ReaderCrashed`].
+/// The process-wide panic hook is wrapped once: it stays silent only on a thread inside this
+/// function and otherwise calls the previous hook unchanged. (With `panic = "abort"` nothing can
+/// be caught; arrears does not build that way.)
+fn guarded<T>(
+    file: &str,
+    format: &'static str,
+    read: impl FnOnce() -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
+    INSTALL_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(StdCell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(read));
+    QUIET_PANICS.with(|q| q.set(was_quiet));
+    result.unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "internal error".to_string());
+        Err(SourceError::ReaderCrashed {
+            file: file.to_string(),
+            format,
+            detail,
+        })
+    })
+}
+
+/// Builds the ragged rows of one sheet from cells arriving in any order, with the padding
+/// bounded (see the module documentation).
+struct Grid {
+    /// Indexed by absolute 0-based row and column; trimmed in [`Grid::finish`].
+    rows: Vec<Vec<Cell>>,
+    cells: usize,
+    padding: usize,
+    min_row: u32,
+    min_col: u32,
+}
+
+impl Grid {
+    fn new() -> Self {
+        Grid {
+            rows: Vec::new(),
+            cells: 0,
+            padding: 0,
+            min_row: u32::MAX,
+            min_col: u32::MAX,
+        }
+    }
+
+    /// Places a non-empty cell at an absolute 0-based position.
+    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), (u32, u32)> {
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err((row, col));
+        }
+        let (r, c) = (row as usize, col as usize);
+        if self.rows.len() <= r {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let line = &mut self.rows[r];
+        if line.len() <= c {
+            self.padding += c - line.len();
+            line.resize(c + 1, Cell::Empty);
+        }
+        line[c] = cell;
+        self.cells += 1;
+        self.min_row = self.min_row.min(row);
+        self.min_col = self.min_col.min(col);
+        if self.padding > PADDING_ALLOWANCE
+            && self.padding > self.cells.saturating_mul(MAX_PADDING_PER_CELL)
+        {
+            return Err((row, col));
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, file: &Arc<str>, sheet: &str) -> RawTable {
+        let (first_row, rows) = if self.cells == 0 {
+            (1, Vec::new())
+        } else {
+            let min_col = self.min_col as usize;
+            self.rows.drain(..self.min_row as usize);
+            for row in &mut self.rows {
+                if row.len() > min_col {
+                    row.drain(..min_col);
+                } else {
+                    row.clear();
+                }
+            }
+            (self.min_row + 1, self.rows)
+        };
+        RawTable {
+            file: Arc::clone(file),
+            sheet: Some(Arc::from(sheet)),
+            first_row,
+            rows,
+        }
+    }
+}
+
+/// `A1`-style reference of a 0-based position, for messages.
+fn cell_ref(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + u8::try_from(rem).unwrap_or(0));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
+}
+
+fn sparse_error(file: &str, sheet: &str, (row, col): (u32, u32)) -> SourceError {
+    SourceError::SheetTooSparse {
+        file: file.to_string(),
+        sheet: sheet.to_string(),
+        cell: cell_ref(row, col),
+    }
+}
+
+fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
+    sheets
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+fn workbook_error(file: &str, format: &'static str, detail: String, password: bool) -> SourceError {
+    if password {
+        SourceError::PasswordProtected {
+            file: file.to_string(),
+        }
+    } else {
+        SourceError::Corrupt {
+            file: file.to_string(),
+            format,
+            detail,
+        }
+    }
+}
+
+fn read_xlsx(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+    const FORMAT: &str = "Excel (xlsx)";
+    let err = |e: calamine::XlsxError| {
+        let password = matches!(e, calamine::XlsxError::Password);
+        workbook_error(file, FORMAT, e.to_string(), password)
+    };
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(err)?;
+    let mut tables = Vec::new();
+    for name in worksheet_names(book.sheets_metadata()) {
+        let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
+        let mut grid = Grid::new();
+        while let Some(cell) = reader.next_cell().map_err(err)? {
+            let (row, col) = cell.get_position();
+            if let Some(value) = from_data_ref(cell.get_value()) {
+                grid.put(row, col, value)
+                    .map_err(|at| sparse_error(file, &name, at))?;
+            }
+        }
+        tables.push(grid.finish(file, &name));
+    }
+    Ok(tables)
+}
+
+fn read_xlsb(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+    const FORMAT: &str = "Excel (xlsb)";
+    let err = |e: calamine::XlsbError| {
+        let password = matches!(e, calamine::XlsbError::Password);
+        workbook_error(file, FORMAT, e.to_string(), password)
+    };
+    let mut book: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(err)?;
+    let mut tables = Vec::new();
+    for name in worksheet_names(book.sheets_metadata()) {
+        let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
+        let mut grid = Grid::new();
+        while let Some(cell) = reader.next_cell().map_err(err)? {
+            let (row, col) = cell.get_position();
+            if let Some(value) = from_data_ref(cell.get_value()) {
+                grid.put(row, col, value)
+                    .map_err(|at| sparse_error(file, &name, at))?;
+            }
+        }
+        tables.push(grid.finish(file, &name));
+    }
+    Ok(tables)
+}
+
+fn read_ods(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+    const FORMAT: &str = "OpenDocument (ods)";
+    let err = |e: calamine::OdsError| {
+        let password = matches!(e, calamine::OdsError::Password);
+        workbook_error(file, FORMAT, e.to_string(), password)
+    };
+    check_ods_extent(bytes, file)?;
+    let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(err)?;
+    let mut tables = Vec::new();
+    for name in worksheet_names(book.sheets_metadata()) {
+        let range = book.worksheet_range(&name).map_err(err)?;
+        tables.push(dense_to_table(&range, file, &name)?);
+    }
+    Ok(tables)
+}
+
+/// calamine builds every ods sheet as a dense grid when it opens the file, so a stray cell far
+/// from the data would cost gigabytes before we see a single cell. Scan `content.xml` first
+/// (streaming, repeats counted, nothing stored) and refuse a sheet whose dense extent would be
+/// mostly padding, by the same rule as [`Grid::put`].
+fn check_ods_extent(bytes: &[u8], file: &Arc<str>) -> Result<(), SourceError> {
+    use quick_xml::events::Event;
+
+    let corrupt = |detail: String| SourceError::Corrupt {
+        file: file.to_string(),
+        format: "OpenDocument (ods)",
+        detail,
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|e| corrupt(format!("content.xml: {e}")))?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let mut buf = Vec::new();
+    let repeat = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+
+    let mut sheet = String::new();
+    let (mut row, mut col) = (0u64, 0u64);
+    let mut row_repeat = 1u64;
+    let mut row_cells = 0u64;
+    let mut real = 0u64;
+    let mut extent = (0u64, 0u64); // rows, columns holding content
+    let mut far = (0u64, 0u64);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| corrupt(format!("content.xml: {e}")))?;
+        let (start, is_empty_tag) = match &event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            Event::End(e) => {
+                match e.local_name().as_ref() {
+                    "table-row" => {
+                        real = real.saturating_add(row_cells.saturating_mul(row_repeat));
+                        row = row.saturating_add(row_repeat);
+                    }
+                    "table" => {
+                        let dense = extent.0.saturating_mul(extent.1);
+                        let padding = dense.saturating_sub(real);
+                        if padding > PADDING_ALLOWANCE as u64
+                            && padding > real.saturating_mul(MAX_PADDING_PER_CELL as u64)
+                        {
+                            let clamp = |v: u64, max: u32| u32::try_from(v).unwrap_or(max);
+                            return Err(SourceError::SheetTooSparse {
+                                file: file.to_string(),
+                                sheet,
+                                cell: cell_ref(clamp(far.0, MAX_ROWS), clamp(far.1, MAX_COLUMNS)),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                (None, false)
+            }
+            Event::Eof => return Ok(()),
+            _ => (None, false),
+        };
+        let Some(e) = start else {
+            buf.clear();
+            continue;
+        };
+        match e.local_name().as_ref() {
+            "table" => {
+                sheet = e
+                    .try_get_attribute("table:name")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(Cow::into_owned)
+                    })
+                    .unwrap_or_default();
+                (row, real, extent) = (0, 0, (0, 0));
+            }
+            "table-row" => {
+                row_repeat = repeat(e, "table:number-rows-repeated");
+                (col, row_cells) = (0, 0);
+                if is_empty_tag {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            "table-cell" | "covered-table-cell" => {
+                let cols = repeat(e, "table:number-columns-repeated");
+                let has_value = !is_empty_tag
+                    || e.try_get_attribute("office:value-type")
+                        .ok()
+                        .flatten()
+                        .is_some();
+                if has_value {
+                    row_cells = row_cells.saturating_add(cols);
+                    let last = (row.saturating_add(row_repeat), col.saturating_add(cols));
+                    if last.0 > extent.0 || last.1 > extent.1 {
+                        far = (last.0 - 1, last.1 - 1);
+                        extent = (extent.0.max(last.0), extent.1.max(last.1));
+                    }
+                }
+                col = col.saturating_add(cols);
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+    const FORMAT: &str = "Excel 97-2003 (xls)";
+    let err = |e: calamine::XlsError| {
+        let password = matches!(e, calamine::XlsError::Password);
+        workbook_error(file, FORMAT, e.to_string(), password)
+    };
+    let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(err)?;
+    let mut tables = Vec::new();
+    for name in worksheet_names(book.sheets_metadata()) {
+        let range = book.worksheet_range(&name).map_err(err)?;
+        tables.push(dense_to_table(&range, file, &name)?);
+    }
+    Ok(tables)
+}
+
+fn dense_to_table(
+    range: &calamine::Range<Data>,
+    file: &Arc<str>,
+    sheet: &str,
+) -> Result<RawTable, SourceError> {
+    let mut grid = Grid::new();
+    if let Some((row0, col0)) = range.start() {
+        for (r, c, value) in range.used_cells() {
+            let (row, col) = (
+                row0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX)),
+                col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX)),
+            );
+            if let Some(cell) = from_data(value) {
+                grid.put(row, col, cell)
+                    .map_err(|at| sparse_error(file, sheet, at))?;
+            }
+        }
+    }
+    Ok(grid.finish(file, sheet))
+}
+
+/// Maps a calamine value; `None` for an empty cell (so it does not extend its row).
+fn from_data(value: &Data) -> Option<Cell> {
+    Some(match value {
+        Data::Empty => return None,
+        Data::String(s) if s.is_empty() => return None,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => int_cell(*i),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => date_cell(dt),
+        Data::DateTimeIso(s) => iso_cell(s),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    })
+}
+
+fn from_data_ref(value: &DataRef<'_>) -> Option<Cell> {
+    Some(match value {
+        DataRef::Empty => return None,
+        DataRef::String(s) if s.is_empty() => return None,
+        DataRef::SharedString("") => return None,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Int(i) => int_cell(*i),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => date_cell(dt),
+        DataRef::DateTimeIso(s) => iso_cell(s),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    })
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn int_cell(i: i64) -> Cell {
+    // Integers beyond 2^53 lose precision as f64; keep them exact as text instead.
+    if i.unsigned_abs() <= (1 << 53) {
+        Cell::Number(i as f64)
+    } else {
+        Cell::Text(i.to_string())
+    }
+}
+
+/// A date-formatted cell: its calendar date (the 1904 system is resolved by calamine). A value
+/// formatted as a duration, or a pure time of day (serial below 1), is not a date: it is kept
+/// as the number of days.
+fn date_cell(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_duration() || (0.0..1.0).contains(&dt.as_f64()) {
+        return Cell::Number(dt.as_f64());
+    }
+    match dt.as_datetime() {
+        Some(datetime) => Cell::Date(datetime.date()),
+        None => Cell::Number(dt.as_f64()),
+    }
+}
+
+/// An ISO date (ods `office:date-value`), with or without a time part; other text stays text.
+fn iso_cell(text: &str) -> Cell {
+    let date_part = text.split('T').next().unwrap_or(text);
+    match NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
+        Ok(date) => Cell::Date(date),
+        Err(_) => Cell::Text(text.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text files
+
+/// Decodes and splits a delimited text file. Returns the table and its `text_format`.
+fn read_text(
+    bytes: &[u8],
+    file: Arc<str>,
+    forced: Option<&'static Encoding>,
+) -> Result<(RawTable, String), SourceError> {
+    let (text, label) = decode(bytes, &file, forced)?;
+    let delimiter = detect_delimiter(&text);
+    let rows = split_records(&text, delimiter, &file)?;
+    let delimiter_name = match delimiter {
+        b'\t' => "tab".to_string(),
+        d => format!("'{}'", char::from(d)),
+    };
+    Ok((
+        RawTable {
+            file,
+            sheet: None,
+            first_row: 1,
+            rows,
+        },
+        format!("{label}, {delimiter_name}-separated"),
+    ))
+}
+
+/// Decodes the bytes: a forced encoding, else a byte-order mark, else UTF-8 when valid, else
+/// Windows-1255 or Windows-1252 by their byte statistics. Returns the text and a label.
+fn decode<'a>(
+    bytes: &'a [u8],
+    file: &str,
+    forced: Option<&'static Encoding>,
+) -> Result<(Cow<'a, str>, String), SourceError> {
+    let not_text = || SourceError::NotText {
+        file: file.to_string(),
+    };
+    if let Some(encoding) = forced {
+        let is_utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
+        if !is_utf16 && looks_binary(bytes) {
+            return Err(not_text());
+        }
+        let (text, _) = encoding.decode_with_bom_removal(bytes);
+        return Ok((text, format!("{} (set in config)", encoding.name())));
+    }
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let body = &bytes[bom_len..];
+        if encoding == UTF_8 && looks_binary(body) {
+            return Err(not_text());
+        }
+        let (text, _) = encoding.decode_without_bom_handling(body);
+        if encoding != UTF_8 && text.contains('\0') {
+            return Err(not_text());
+        }
+        return Ok((text, format!("{} with BOM", encoding.name())));
+    }
+    if looks_binary(bytes) {
+        return Err(not_text());
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((Cow::Borrowed(text), UTF_8.name().to_string()));
+    }
+    let encoding = guess_single_byte(bytes);
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    Ok((text, encoding.name().to_string()))
+}
+
+/// Binary content: a NUL byte, or more than 5% control bytes other than tab, CR, LF and form
+/// feed, within the sample.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(SAMPLE_BYTES)];
+    if sample.contains(&0) {
+        return true;
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C) || b == 0x7F)
+        .count();
+    controls * 20 > sample.len()
+}
+
+/// Hebrew words in Windows-1255 are runs of bytes 0xE0–0xFA; in Windows-1252 the same bytes are
+/// accented Latin letters, which sit between ASCII letters. Count both patterns over the whole
+/// file (one cheap pass) and pick the likelier.
+fn guess_single_byte(bytes: &[u8]) -> &'static Encoding {
+    let hebrew = |b: u8| (0xE0..=0xFA).contains(&b);
+    let mut hebrew_pairs = 0usize;
+    let mut latin_pairs = 0usize;
+    for pair in bytes.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if hebrew(a) && hebrew(b) {
+            hebrew_pairs += 1;
+        } else if (a >= 0xC0 && b.is_ascii_alphabetic()) || (b >= 0xC0 && a.is_ascii_alphabetic()) {
+            latin_pairs += 1;
+        }
+    }
+    if hebrew_pairs > latin_pairs {
+        WINDOWS_1255
+    } else {
+        WINDOWS_1252
+    }
+}
+
+/// The delimiter among `,` `;` tab `|` that splits the first records into the most records of
+/// one same field count (at least two fields); ties go to the wider split, then to the order
+/// above. A file with one column reads as comma-separated.
+fn detect_delimiter(text: &str) -> u8 {
+    let mut end = text.len().min(SAMPLE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let truncated = end < text.len();
+    let mut sample = &text[..end];
+    if truncated {
+        // Drop the partial last line so it does not count as a short record.
+        if let Some(cut) = sample.rfind('\n') {
+            sample = &sample[..cut];
+        }
+    }
+    let mut best = (b',', 0usize, 0usize);
+    for delimiter in [b',', b';', b'\t', b'|'] {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(sample.as_bytes());
+        let mut counts: Vec<(usize, usize)> = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        let mut seen = 0;
+        while seen < SAMPLE_RECORDS && matches!(reader.read_byte_record(&mut record), Ok(true)) {
+            seen += 1;
+            let fields = record.len();
+            if fields < 2 {
+                continue;
+            }
+            match counts.iter_mut().find(|(n, _)| *n == fields) {
+                Some((_, freq)) => *freq += 1,
+                None => counts.push((fields, 1)),
+            }
+        }
+        if let Some(&(fields, freq)) = counts.iter().max_by_key(|&&(n, f)| (f, n)) {
+            if (freq, fields) > (best.1, best.2) {
+                best = (delimiter, freq, fields);
+            }
+        }
+    }
+    best.0
+}
+
+/// Splits the text into rows of cells, one row per line as a text editor numbers them.
+fn split_records(text: &str, delimiter: u8, file: &str) -> Result<Vec<Vec<Cell>>, SourceError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let bytes = text.as_bytes();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(SourceError::Corrupt {
+                    file: file.to_string(),
+                    format: "CSV",
+                    detail: e.to_string(),
+                })
+            }
+        }
+        // Blank lines and continuation lines of multi-line fields become empty rows, so that
+        // row index + 1 is always the editor's line number. The reported position is where the
+        // parser started, before the blank lines it skipped; step over those.
+        let (mut byte, mut line) = record.position().map_or((0, 1), |p| {
+            (usize::try_from(p.byte()).unwrap_or(0), p.line())
+        });
+        while let Some(&b @ (b'\n' | b'\r')) = bytes.get(byte) {
+            line += u64::from(b == b'\n');
+            byte += 1;
+        }
+        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+        if rows.len() < index {
+            rows.resize_with(index, Vec::new);
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for field in &record {
+            cells.push(if field.is_empty() {
+                Cell::Empty
+            } else {
+                // The text is valid UTF-8 and the csv parser splits only at ASCII bytes.
+                Cell::Text(String::from_utf8_lossy(field).into_owned())
+            });
+        }
+        while matches!(cells.last(), Some(Cell::Empty)) {
+            cells.pop();
+        }
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(table: &RawTable) -> Vec<Vec<String>> {
+        table
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Cell::display).collect())
+            .collect()
+    }
+
+    #[test]
+    fn delimiter_detection_prefers_consistent_splits() {
+        assert_eq!(detect_delimiter("a,b,c\n1,2,3\n4,5,6\n"), b',');
+        assert_eq!(detect_delimiter("a;b;c\n1;\"1,234.56\";3\n4;5,5;6\n"), b';');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(detect_delimiter("a|b|c\n1|2,5|3\n"), b'|');
+        // A title line above the header does not confuse it.
+        assert_eq!(
+            detect_delimiter("Report for March\n\nNo;Client;Amount\n1;A;1,5\n2;B;2,5\n"),
+            b';'
+        );
+        assert_eq!(detect_delimiter("one column\nonly\n"), b',');
+    }
+
+    #[test]
+    fn quoted_delimiters_do_not_count() {
+        let text = "\"a,x\";\"b,y\";c\n\"1,0\";\"2,0\";3\n";
+        assert_eq!(detect_delimiter(text), b';');
+    }
+
+    #[test]
+    fn encodings_are_detected() {
+        let (text, label) = decode("שלום,a\n".as_bytes(), "f", None).unwrap();
+        assert_eq!((text.as_ref(), label.as_str()), ("שלום,a\n", "UTF-8"));
+
+        let (bytes, _, _) = WINDOWS_1255.encode("מספר חשבונית,סכום\n1,לקוח א\n");
+        let (text, label) = decode(&bytes, "f", None).unwrap();
+        assert_eq!(label, "windows-1255");
+        assert!(text.contains("מספר חשבונית"));
+
+        let (bytes, _, _) = WINDOWS_1252.encode("Café,Müller,Åsa Ñoño\n");
+        let (text, label) = decode(&bytes, "f", None).unwrap();
+        assert_eq!(label, "windows-1252");
+        assert!(text.contains("Müller"));
+
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend("א,b\n".encode_utf16().flat_map(u16::to_le_bytes));
+        let (text, label) = decode(&utf16, "f", None).unwrap();
+        assert_eq!(
+            (text.as_ref(), label.as_str()),
+            ("א,b\n", "UTF-16LE with BOM")
+        );
+
+        let mut utf16be = vec![0xFE, 0xFF];
+        utf16be.extend("x;y\n".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode(&utf16be, "f", None).unwrap().0, "x;y\n");
+
+        let (text, label) = decode(b"\xEF\xBB\xBFa,b\n", "f", None).unwrap();
+        assert_eq!((text.as_ref(), label.as_str()), ("a,b\n", "UTF-8 with BOM"));
+    }
+
+    #[test]
+    fn forced_encoding_wins() {
+        let (bytes, _, _) = WINDOWS_1252.encode("Café,x\n");
+        let (text, label) = decode(&bytes, "f", Some(WINDOWS_1255)).unwrap();
+        assert!(label.starts_with("windows-1255"));
+        assert!(!text.contains("Café"));
+    }
+
+    #[test]
+    fn binary_is_not_text() {
+        let err = read_bytes(b"\x01\x02\x03\x00garbage", "x.csv", None).unwrap_err();
+        assert!(matches!(err, SourceError::NotText { .. }));
+        assert!(err
+            .to_string()
+            .starts_with("x.csv is not a text or spreadsheet file"));
+    }
+
+    #[test]
+    fn empty_file_is_reported() {
+        let err = read_bytes(b"", "bank.csv", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bank.csv is empty (0 bytes): export it again from the source system"
+        );
+    }
+
+    #[test]
+    fn line_numbers_follow_the_editor() {
+        let text = "a,b\n\n1,\"two\nlines\"\n3,x\n";
+        let file = read_bytes(text.as_bytes(), "t.csv", None).unwrap();
+        let table = &file.tables[0];
+        assert_eq!(table.first_row, 1);
+        // Line 2 is blank, the record on line 3 spans lines 3-4, the next record is line 5.
+        assert_eq!(texts(table)[4], vec!["3", "x"]);
+        assert_eq!(table.row_number(4), 5);
+        assert_eq!(texts(table)[2], vec!["1", "two\nlines"]);
+        assert_eq!(file.text_format.as_deref(), Some("UTF-8, ','-separated"));
+    }
+
+    #[test]
+    fn grid_trims_leading_space_and_keeps_far_cells() {
+        let mut grid = Grid::new();
+        grid.put(2, 1, Cell::Text("h".into())).unwrap();
+        grid.put(3, 2, Cell::Number(1.0)).unwrap();
+        grid.put(1_048_575, 16_383, Cell::Text("stray".into()))
+            .unwrap();
+        let table = grid.finish(&Arc::from("f"), "S");
+        assert_eq!(table.first_row, 3);
+        assert_eq!(table.rows[0], vec![Cell::Text("h".into())]);
+        assert_eq!(table.rows[1], vec![Cell::Empty, Cell::Number(1.0)]);
+        let last = table.rows.last().unwrap();
+        assert_eq!(last.len(), 16_383);
+        assert_eq!(table.row_number(table.rows.len() - 1), 1_048_576);
+    }
+
+    #[test]
+    fn scattered_cells_are_refused() {
+        let mut grid = Grid::new();
+        let mut failed = None;
+        for row in 0..1000 {
+            if let Err(at) = grid.put(row, 16_383, Cell::Number(1.0)) {
+                failed = Some(at);
+                break;
+            }
+        }
+        let at = failed.expect("padding limit");
+        assert_eq!(cell_ref(at.0, at.1), format!("XFD{}", at.0 + 1));
+        assert!(grid.put(MAX_ROWS, 0, Cell::Number(1.0)).is_err());
+    }
+
+    #[test]
+    fn cell_refs() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(9, 25), "Z10");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn html_disguised_as_xls_is_refused() {
+        let err = read_bytes(
+            b"<html><table><tr><td>1</td></tr></table></html>",
+            "a.xls",
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(err, SourceError::Markup { what: "HTML", .. }));
+    }
+
+    #[test]
+    fn reader_panics_become_errors() {
+        let result: Result<(), SourceError> = guarded("a.xls", "test", || panic!("boom"));
+        match result {
+            Err(SourceError::ReaderCrashed { detail, .. }) => assert_eq!(detail, "boom"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!QUIET_PANICS.with(StdCell::get));
+    }
+
+    #[test]
+    fn iso_and_date_cells() {
+        assert_eq!(
+            iso_cell("2026-10-05T00:00:00"),
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 10, 5).unwrap())
+        );
+        assert_eq!(iso_cell("PT1H"), Cell::Text("PT1H".into()));
+        let d1904 =
+            calamine::ExcelDateTime::new(44_000.0, calamine::ExcelDateTimeType::DateTime, true);
+        let d1900 =
+            calamine::ExcelDateTime::new(45_462.0, calamine::ExcelDateTimeType::DateTime, false);
+        assert_eq!(date_cell(&d1904), date_cell(&d1900));
+    }
+}
