@@ -323,7 +323,7 @@ fn forced_encoding_is_used() {
     );
 }
 
-/// `cargo test --test readers -- --ignored --nocapture million` times a 1,000,000-row CSV.
+/// `cargo test --test it -- --ignored --nocapture million` times a 1,000,000-row CSV.
 #[test]
 #[ignore = "slow; run by hand to time the CSV reader"]
 fn million_row_csv() {
