@@ -35,7 +35,7 @@ pub enum AppError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
-    Ingest(#[from] ingest::IngestError),
+    Ingest(Box<ingest::IngestError>),
     #[error("{0}")]
     Invariant(String),
     #[error(transparent)]
@@ -51,6 +51,12 @@ pub enum AppError {
     Jobs(String),
     #[error(transparent)]
     History(#[from] history::HistoryError),
+}
+
+impl From<ingest::IngestError> for AppError {
+    fn from(err: ingest::IngestError) -> AppError {
+        AppError::Ingest(Box::new(err))
+    }
 }
 
 /// Runs one command and returns the process exit code.

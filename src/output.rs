@@ -56,7 +56,7 @@ impl RunFolder {
     /// # Errors
     /// [`OutputError::Exists`] without `force`; [`OutputError::Io`] when folders cannot be made.
     pub fn begin(out: &Path, name: &str, force: bool) -> Result<RunFolder, OutputError> {
-        let target = out.join(&name);
+        let target = out.join(name);
         if target.exists() && !force {
             return Err(OutputError::Exists(target));
         }
