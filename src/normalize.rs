@@ -6,8 +6,27 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Legal-form words dropped from the end of a name (after punctuation is removed).
 const LEGAL_SUFFIXES: &[&str] = &[
-    "ltd", "limited", "inc", "incorporated", "llc", "llp", "lp", "gmbh", "co", "corp",
-    "corporation", "company", "plc", "sa", "srl", "bv", "ag", "pty", "בעמ", "בע", "מ",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "gmbh",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "plc",
+    "sa",
+    "srl",
+    "bv",
+    "ag",
+    "pty",
+    "בעמ",
+    "בע",
+    "מ",
 ];
 
 /// The comparable form of a person's or company's name: Unicode NFKC, lower case, punctuation
@@ -21,7 +40,10 @@ pub fn name_key(name: &str) -> String {
         .map(|c| {
             if c.is_alphanumeric() {
                 c
-            } else if matches!(c, '\'' | '"' | '\u{05F3}' | '\u{05F4}' | '`' | '\u{2019}' | '\u{201D}') {
+            } else if matches!(
+                c,
+                '\'' | '"' | '\u{05F3}' | '\u{05F4}' | '`' | '\u{2019}' | '\u{201D}'
+            ) {
                 // Quote marks inside abbreviations (בע"מ, O'Neil) join the letters around them.
                 '\u{0}'
             } else {

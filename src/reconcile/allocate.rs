@@ -34,11 +34,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Allocation, AllocationRule, AllocationSource, Balance, OpenItem, Settlement, Unapplied};
+use super::{
+    Allocation, AllocationRule, AllocationSource, Balance, OpenItem, Settlement, Unapplied,
+};
 use crate::config::Config;
 use crate::ingest::Ledger;
 use crate::model::{format_money, round_money, DocKind, Invoice};
 use crate::normalize::invoice_key;
+
+/// A payment (index into `Ledger::payments`) with the invoices its memo names, memo order.
+pub(crate) type PaymentRefs<'a> = (usize, &'a [usize]);
 
 /// One client's share of the run: its documents and its attributed payments.
 #[derive(Debug)]
@@ -47,7 +52,7 @@ pub(crate) struct ClientWork<'a> {
     /// Indices into `Ledger::invoices` (invoices and credit notes of this run).
     pub docs: Vec<usize>,
     /// Indices into `Ledger::payments`, each with the invoices its memo names (memo order).
-    pub payments: Vec<(usize, &'a [usize])>,
+    pub payments: Vec<PaymentRefs<'a>>,
 }
 
 /// What allocating one client produced, unsorted.
@@ -134,7 +139,12 @@ struct Book<'a> {
 }
 
 impl<'a> Book<'a> {
-    fn new(client: &'a str, currency: &'a str, docs: Vec<&'a Invoice>, config: &Config) -> Book<'a> {
+    fn new(
+        client: &'a str,
+        currency: &'a str,
+        docs: Vec<&'a Invoice>,
+        config: &Config,
+    ) -> Book<'a> {
         let mut docs: Vec<Doc<'a>> = docs
             .into_iter()
             .map(|inv| Doc {
@@ -145,7 +155,9 @@ impl<'a> Book<'a> {
                 last_payment: None,
             })
             .collect();
-        let invoices: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].inv.kind == DocKind::Invoice).collect();
+        let invoices: Vec<usize> = (0..docs.len())
+            .filter(|&i| docs[i].inv.kind == DocKind::Invoice)
+            .collect();
         let mut by_rank = invoices.clone();
         by_rank.sort_by(|&x, &y| {
             let (a, b) = (docs[x].inv, docs[y].inv);
@@ -198,7 +210,11 @@ impl<'a> Book<'a> {
         }
         let rank = doc.rank;
         for (discounted, key) in keys {
-            let map = if discounted { &mut self.by_discounted } else { &mut self.by_open };
+            let map = if discounted {
+                &mut self.by_discounted
+            } else {
+                &mut self.by_open
+            };
             if add {
                 map.entry(key).or_default().insert(rank);
             } else if let Some(set) = map.get_mut(&key) {
@@ -210,7 +226,14 @@ impl<'a> Book<'a> {
         }
     }
 
-    fn apply(&mut self, pos: usize, amount: Decimal, source: &AllocationSource, date: Option<NaiveDate>, rule: AllocationRule) {
+    fn apply(
+        &mut self,
+        pos: usize,
+        amount: Decimal,
+        source: &AllocationSource,
+        date: Option<NaiveDate>,
+        rule: AllocationRule,
+    ) {
         self.index(pos, false);
         let doc = &mut self.docs[pos];
         doc.open -= amount;
@@ -259,7 +282,12 @@ impl<'a> Book<'a> {
         Some(self.by_rank[rank as usize])
     }
 
-    fn fifo(&mut self, mut remaining: Decimal, source: &AllocationSource, date: NaiveDate) -> Decimal {
+    fn fifo(
+        &mut self,
+        mut remaining: Decimal,
+        source: &AllocationSource,
+        date: NaiveDate,
+    ) -> Decimal {
         while remaining > Decimal::ZERO && self.cursor < self.fifo.len() {
             let pos = self.fifo[self.cursor];
             let open = self.docs[pos].open;
@@ -286,13 +314,25 @@ impl<'a> Book<'a> {
             return self.fifo(left, &source, date);
         }
         if let Some(pos) = self.oldest_with_open(amount) {
-            self.apply(pos, amount, &source, Some(date), AllocationRule::ExactAmount);
+            self.apply(
+                pos,
+                amount,
+                &source,
+                Some(date),
+                AllocationRule::ExactAmount,
+            );
             return Decimal::ZERO;
         }
         if let Some(pos) = self.discount_target(date, amount) {
             let granted = self.docs[pos].open - amount;
             self.apply(pos, amount, &source, Some(date), AllocationRule::Discount);
-            self.apply(pos, granted, &AllocationSource::None, Some(date), AllocationRule::Discount);
+            self.apply(
+                pos,
+                granted,
+                &AllocationSource::None,
+                Some(date),
+                AllocationRule::Discount,
+            );
             return Decimal::ZERO;
         }
         self.fifo(amount, &source, date)
@@ -300,10 +340,13 @@ impl<'a> Book<'a> {
 
     fn discount_target(&self, date: NaiveDate, amount: Decimal) -> Option<usize> {
         let ranks = self.by_discounted.get(&amount.normalize())?;
-        ranks.iter().map(|&r| self.by_rank[r as usize]).find(|&pos| {
-            let days = (date - self.docs[pos].inv.date).num_days();
-            days >= 0 && self.discount_days.is_some_and(|max| days <= i64::from(max))
-        })
+        ranks
+            .iter()
+            .map(|&r| self.by_rank[r as usize])
+            .find(|&pos| {
+                let days = (date - self.docs[pos].inv.date).num_days();
+                days >= 0 && self.discount_days.is_some_and(|max| days <= i64::from(max))
+            })
     }
 
     /// Steps 1, 2 and 4 for a credit note at `pos`; what is left stays open on it.
@@ -315,9 +358,21 @@ impl<'a> Book<'a> {
         }
         let source = AllocationSource::CreditNote(note.number.clone());
         let left = if let Some(target) = target {
-            self.apply_in_turn(&[target], available, &source, note.date, AllocationRule::Reference)
+            self.apply_in_turn(
+                &[target],
+                available,
+                &source,
+                note.date,
+                AllocationRule::Reference,
+            )
         } else if let Some(target) = self.oldest_with_open(available) {
-            self.apply(target, available, &source, Some(note.date), AllocationRule::ExactAmount);
+            self.apply(
+                target,
+                available,
+                &source,
+                Some(note.date),
+                AllocationRule::ExactAmount,
+            );
             Decimal::ZERO
         } else {
             available
@@ -328,17 +383,37 @@ impl<'a> Book<'a> {
 }
 
 /// Allocates one client, every currency on its own. Results are unsorted.
-pub(crate) fn allocate_client(config: &Config, ledger: &Ledger, work: &ClientWork<'_>) -> ClientOutcome {
-    let mut per_currency: BTreeMap<&str, (Vec<usize>, Vec<(usize, &[usize])>)> = BTreeMap::new();
+pub(crate) fn allocate_client(
+    config: &Config,
+    ledger: &Ledger,
+    work: &ClientWork<'_>,
+) -> ClientOutcome {
+    let mut per_currency: BTreeMap<&str, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
     for &d in &work.docs {
-        per_currency.entry(ledger.invoices[d].currency.as_str()).or_default().0.push(d);
+        per_currency
+            .entry(ledger.invoices[d].currency.as_str())
+            .or_default()
+            .0
+            .push(d);
     }
     for &(p, refs) in &work.payments {
-        per_currency.entry(ledger.payments[p].currency.as_str()).or_default().1.push((p, refs));
+        per_currency
+            .entry(ledger.payments[p].currency.as_str())
+            .or_default()
+            .1
+            .push((p, refs));
     }
     let mut out = ClientOutcome::default();
     for (currency, (docs, payments)) in per_currency {
-        allocate_currency(config, ledger, work.client, currency, &docs, &payments, &mut out);
+        allocate_currency(
+            config,
+            ledger,
+            work.client,
+            currency,
+            &docs,
+            &payments,
+            &mut out,
+        );
     }
     out
 }
@@ -355,14 +430,23 @@ fn allocate_currency(
     client: &str,
     currency: &str,
     docs: &[usize],
-    payments: &[(usize, &[usize])],
+    payments: &[PaymentRefs<'_>],
     out: &mut ClientOutcome,
 ) {
-    let mut book = Book::new(client, currency, docs.iter().map(|&d| &ledger.invoices[d]).collect(), config);
-    let position: HashMap<usize, usize> = docs.iter().enumerate().map(|(pos, &d)| (d, pos)).collect();
+    let mut book = Book::new(
+        client,
+        currency,
+        docs.iter().map(|&d| &ledger.invoices[d]).collect(),
+        config,
+    );
+    let position: HashMap<usize, usize> =
+        docs.iter().enumerate().map(|(pos, &d)| (d, pos)).collect();
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
     for &pos in &book.by_rank {
-        by_key.entry(invoice_key(&book.docs[pos].inv.number)).or_default().push(pos);
+        by_key
+            .entry(invoice_key(&book.docs[pos].inv.number))
+            .or_default()
+            .push(pos);
     }
 
     // (date, id, kind, index into payments or docs)
@@ -373,18 +457,29 @@ fn allocate_currency(
     }
     for (pos, doc) in book.docs.iter().enumerate() {
         if doc.inv.kind == DocKind::CreditNote {
-            events.push((doc.inv.date, doc.inv.number.as_str(), EventKind::CreditNote, pos));
+            events.push((
+                doc.inv.date,
+                doc.inv.number.as_str(),
+                EventKind::CreditNote,
+                pos,
+            ));
         }
     }
     events.sort();
-    let events: Vec<(EventKind, usize)> = events.into_iter().map(|(_, _, kind, k)| (kind, k)).collect();
+    let events: Vec<(EventKind, usize)> = events
+        .into_iter()
+        .map(|(_, _, kind, k)| (kind, k))
+        .collect();
 
     for (kind, k) in events {
         match kind {
             EventKind::Payment => {
                 let (p, refs) = payments[k];
                 let pay = &ledger.payments[p];
-                let refs: Vec<usize> = refs.iter().filter_map(|i| position.get(i).copied()).collect();
+                let refs: Vec<usize> = refs
+                    .iter()
+                    .filter_map(|i| position.get(i).copied())
+                    .collect();
                 let left = book.pay(&pay.id, pay.date, pay.amount, &refs);
                 if !left.is_zero() {
                     book.allocations.push(Allocation {
@@ -402,7 +497,10 @@ fn allocate_currency(
                             format_money(pay.amount, currency)
                         )
                     } else {
-                        format!("paid {} more than the open invoices", format_money(left, currency))
+                        format!(
+                            "paid {} more than the open invoices",
+                            format_money(left, currency)
+                        )
                     };
                     out.unapplied.push(Unapplied {
                         payment: p,
@@ -430,7 +528,13 @@ fn allocate_currency(
         for pos in 0..book.docs.len() {
             let open = book.docs[pos].open;
             if !open.is_zero() && open.abs() <= tolerance {
-                book.apply(pos, open, &AllocationSource::None, None, AllocationRule::WriteOff);
+                book.apply(
+                    pos,
+                    open,
+                    &AllocationSource::None,
+                    None,
+                    AllocationRule::WriteOff,
+                );
             }
         }
     }
@@ -464,7 +568,9 @@ fn allocate_currency(
     }
     for a in &book.allocations {
         match (&a.source, a.rule, &a.invoice) {
-            (AllocationSource::Payment(_), AllocationRule::Credit, _) => balance.unapplied_credit += a.amount,
+            (AllocationSource::Payment(_), AllocationRule::Credit, _) => {
+                balance.unapplied_credit += a.amount
+            }
             (AllocationSource::Payment(_), _, Some(_)) => balance.applied += a.amount,
             (AllocationSource::None, AllocationRule::Discount, _) => balance.discounts += a.amount,
             (AllocationSource::None, AllocationRule::WriteOff, _) => balance.write_offs += a.amount,

@@ -59,9 +59,16 @@ impl<'a> Index<'a> {
             exact_ids.insert(key.trim(), key.as_str());
             let canonical = invoice_key(key);
             if !canonical.is_empty() {
-                canonical_ids.entry(canonical).or_default().push(key.as_str());
+                canonical_ids
+                    .entry(canonical)
+                    .or_default()
+                    .push(key.as_str());
             }
-            let name = if client.name.trim().is_empty() { key } else { &client.name };
+            let name = if client.name.trim().is_empty() {
+                key
+            } else {
+                &client.name
+            };
             client_names.insert((name_key(name), key.as_str()));
         }
         let mut numbers = NumberSet::default();
@@ -107,7 +114,12 @@ impl<'a> Index<'a> {
     /// The `client-id` rule: `Ok(Some(client))`, or `Err(note)` when the id exists in the
     /// payment but finds no single client.
     fn by_client_id(&self, payment: &Payment) -> Result<Option<&'a str>, String> {
-        let Some(id) = payment.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(id) = payment
+            .client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
             return Ok(None);
         };
         if let Some(key) = self.exact_ids.get(id) {
@@ -151,7 +163,14 @@ impl<'a> Index<'a> {
 
         // 1. client-id
         match self.by_client_id(payment) {
-            Ok(Some(client)) => return done(client, AttributionRule::ClientId, String::new(), refs_of(client)),
+            Ok(Some(client)) => {
+                return done(
+                    client,
+                    AttributionRule::ClientId,
+                    String::new(),
+                    refs_of(client),
+                )
+            }
             Ok(None) => {}
             Err(note) => notes.push(note),
         }
@@ -164,7 +183,12 @@ impl<'a> Index<'a> {
             0 => {}
             1 => {
                 let client = *clients.first().expect("one client");
-                return done(client, AttributionRule::Reference, String::new(), refs_of(client));
+                return done(
+                    client,
+                    AttributionRule::Reference,
+                    String::new(),
+                    refs_of(client),
+                );
             }
             _ => {
                 let named: Vec<String> = memo_invoices
@@ -195,19 +219,37 @@ impl<'a> Index<'a> {
             } else {
                 notes.push("no invoice number of this run in the memo".to_string());
             }
-            if payment.client_id.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            if payment
+                .client_id
+                .as_deref()
+                .is_none_or(|c| c.trim().is_empty())
+            {
                 notes.insert(0, "no client id".to_string());
             }
-            return Step::Done(self.attributed(payment_index, None, None, notes.join("; "), Vec::new()));
+            return Step::Done(self.attributed(
+                payment_index,
+                None,
+                None,
+                notes.join("; "),
+                Vec::new(),
+            ));
         }
         match self.names.get(&key).map(Vec::as_slice) {
-            Some([client]) => return done(client, AttributionRule::Name, String::new(), Vec::new()),
+            Some([client]) => {
+                return done(client, AttributionRule::Name, String::new(), Vec::new())
+            }
             Some(many) => {
                 notes.push(format!(
                     "payer \"{payer}\" matches the names of several clients ({}); not guessed",
                     many.join(", ")
                 ));
-                return Step::Done(self.attributed(payment_index, None, None, notes.join("; "), Vec::new()));
+                return Step::Done(self.attributed(
+                    payment_index,
+                    None,
+                    None,
+                    notes.join("; "),
+                    Vec::new(),
+                ));
             }
             None => {}
         }
@@ -232,7 +274,10 @@ impl<'a> Index<'a> {
                 payment,
                 client: client.map(str::to_string),
                 rule,
-                references: refs.iter().map(|&i| self.ledger.invoices[i].number.clone()).collect(),
+                references: refs
+                    .iter()
+                    .map(|&i| self.ledger.invoices[i].number.clone())
+                    .collect(),
                 note,
             },
             refs,
@@ -246,8 +291,17 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn finish_fuzzy(&self, payment: usize, mut notes: Vec<String>, outcome: &FuzzyOutcome) -> Attributed {
-        let payer = self.ledger.payments[payment].payer.as_deref().unwrap_or_default().trim();
+    fn finish_fuzzy(
+        &self,
+        payment: usize,
+        mut notes: Vec<String>,
+        outcome: &FuzzyOutcome,
+    ) -> Attributed {
+        let payer = self.ledger.payments[payment]
+            .payer
+            .as_deref()
+            .unwrap_or_default()
+            .trim();
         match outcome {
             FuzzyOutcome::Matched { client, similarity } => self.attributed(
                 payment,
@@ -298,7 +352,11 @@ enum Step {
 /// Attributes the payments at `payments` (indices into `ledger.payments`, ascending) to
 /// clients. `invoice_in_run[i]` says whether invoice `i` is dated on or before the as-of date.
 /// The result has one entry per given payment, in the same order.
-pub(crate) fn attribute(ledger: &Ledger, invoice_in_run: &[bool], payments: &[usize]) -> Vec<Attributed> {
+pub(crate) fn attribute(
+    ledger: &Ledger,
+    invoice_in_run: &[bool],
+    payments: &[usize],
+) -> Vec<Attributed> {
     let index = Index::new(ledger, invoice_in_run);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     let fuzzy_keys: BTreeSet<String> = steps
@@ -317,7 +375,11 @@ pub(crate) fn attribute(ledger: &Ledger, invoice_in_run: &[bool], payments: &[us
         .into_par_iter()
         .map(|step| match step {
             Step::Done(a) => a,
-            Step::Fuzzy { payment, key, notes } => index.finish_fuzzy(payment, notes, &outcomes[key.as_str()]),
+            Step::Fuzzy {
+                payment,
+                key,
+                notes,
+            } => index.finish_fuzzy(payment, notes, &outcomes[key.as_str()]),
         })
         .collect()
 }

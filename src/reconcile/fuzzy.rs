@@ -76,7 +76,10 @@ impl Ord for Similarity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FuzzyOutcome {
     /// One client wins: its key and the similarity.
-    Matched { client: String, similarity: Similarity },
+    Matched {
+        client: String,
+        similarity: Similarity,
+    },
     /// The best is close enough but does not beat the runner-up by the margin.
     Tie {
         best: (String, Similarity),
@@ -197,7 +200,9 @@ impl FuzzyIndex {
                     out.extend(
                         postings
                             .iter()
-                            .filter(|(id, _)| lengths_admissible(la, self.names[*id as usize].len()))
+                            .filter(|(id, _)| {
+                                lengths_admissible(la, self.names[*id as usize].len())
+                            })
                             .map(|(id, _)| *id),
                     );
                 }
@@ -288,7 +293,10 @@ impl Pattern {
         if c.is_ascii() {
             self.ascii[c as usize]
         } else {
-            self.other.iter().find(|(k, _)| *k == c).map_or(0, |(_, m)| *m)
+            self.other
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or(0, |(_, m)| *m)
         }
     }
 
@@ -383,17 +391,31 @@ mod tests {
         let a = Similarity { lcs: 19, total: 40 };
         let b = Similarity { lcs: 9, total: 20 };
         assert!(a.beats_by(b, MARGIN));
-        let c = Similarity { lcs: 91, total: 200 };
+        let c = Similarity {
+            lcs: 91,
+            total: 200,
+        };
         assert!(!a.beats_by(c, MARGIN));
     }
 
     #[test]
     fn matches_a_typo_and_refuses_a_tie() {
-        let names = [("C1", "acmewidgets"), ("C2", "globexcorporation"), ("C3", "כהןושות")];
+        let names = [
+            ("C1", "acmewidgets"),
+            ("C2", "globexcorporation"),
+            ("C3", "כהןושות"),
+        ];
         let idx = index(&names);
-        assert!(matches!(idx.lookup("acmewidgetz"), FuzzyOutcome::Matched { client, .. } if client == "C1"));
-        assert!(matches!(idx.lookup("כהןושותף"), FuzzyOutcome::Matched { client, .. } if client == "C3"));
-        assert!(matches!(idx.lookup("initech"), FuzzyOutcome::TooFar { best: None }));
+        assert!(
+            matches!(idx.lookup("acmewidgetz"), FuzzyOutcome::Matched { client, .. } if client == "C1")
+        );
+        assert!(
+            matches!(idx.lookup("כהןושותף"), FuzzyOutcome::Matched { client, .. } if client == "C3")
+        );
+        assert!(matches!(
+            idx.lookup("initech"),
+            FuzzyOutcome::TooFar { best: None }
+        ));
         let twins = index(&[("A", "levisons"), ("B", "levisonz")]);
         assert!(matches!(twins.lookup("levison"), FuzzyOutcome::Tie { .. }));
     }

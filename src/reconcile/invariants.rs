@@ -51,7 +51,9 @@ fn every_payment_attributed(
     payment_in_run: &[bool],
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
-    let expected: Vec<usize> = (0..payment_in_run.len()).filter(|&p| payment_in_run[p]).collect();
+    let expected: Vec<usize> = (0..payment_in_run.len())
+        .filter(|&p| payment_in_run[p])
+        .collect();
     let got: Vec<usize> = rec.attributions.iter().map(|a| a.payment).collect();
     if got != expected {
         return Err(fail(
@@ -65,16 +67,28 @@ fn every_payment_attributed(
         ));
     }
     let left_out_invoices = invoice_in_run.iter().filter(|x| !**x).count();
-    if rec.left_out.payments + expected.len() != payment_in_run.len() || rec.left_out.invoices != left_out_invoices {
-        return Err(fail("(all)", "", "left-out counts do not add up".to_string()));
+    if rec.left_out.payments + expected.len() != payment_in_run.len()
+        || rec.left_out.invoices != left_out_invoices
+    {
+        return Err(fail(
+            "(all)",
+            "",
+            "left-out counts do not add up".to_string(),
+        ));
     }
     Ok(passed(
         "every payment attributed or unmatched",
         format!(
             "{} payments: {} attributed, {} unmatched; {} left out by the as-of date",
             expected.len(),
-            rec.attributions.iter().filter(|a| a.client.is_some()).count(),
-            rec.attributions.iter().filter(|a| a.client.is_none()).count(),
+            rec.attributions
+                .iter()
+                .filter(|a| a.client.is_some())
+                .count(),
+            rec.attributions
+                .iter()
+                .filter(|a| a.client.is_none())
+                .count(),
             rec.left_out.payments
         ),
     ))
@@ -82,10 +96,16 @@ fn every_payment_attributed(
 
 /// invoiced − credited − prepaid − applied − discounts − write-offs = open = Σ open items,
 /// per client and currency, each term recomputed from the ledger and the allocation list.
-fn balances(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> Result<InvariantCheck, ReconcileError> {
+fn balances(
+    ledger: &Ledger,
+    rec: &Reconciliation,
+    invoice_in_run: &[bool],
+) -> Result<InvariantCheck, ReconcileError> {
     let mut expect: BTreeMap<(String, String), Balance> = BTreeMap::new();
     let mut add = |client: &str, currency: &str, f: &dyn Fn(&mut Balance)| {
-        f(expect.entry((client.to_string(), currency.to_string())).or_default());
+        f(expect
+            .entry((client.to_string(), currency.to_string()))
+            .or_default());
     };
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if !invoice_in_run[i] {
@@ -108,7 +128,9 @@ fn balances(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> R
             (AllocationSource::Payment(_), super::AllocationRule::Credit, _) => {
                 add(&a.client, &a.currency, &|b| b.unapplied_credit += amount);
             }
-            (AllocationSource::Payment(_), _, true) => add(&a.client, &a.currency, &|b| b.applied += amount),
+            (AllocationSource::Payment(_), _, true) => {
+                add(&a.client, &a.currency, &|b| b.applied += amount)
+            }
             (AllocationSource::None, super::AllocationRule::Discount, _) => {
                 add(&a.client, &a.currency, &|b| b.discounts += amount);
             }
@@ -150,7 +172,11 @@ fn balances(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> R
             ));
         }
         let Some(b) = got.get(&(client.clone(), currency.clone())) else {
-            return Err(fail(client, currency, "no balance was reported".to_string()));
+            return Err(fail(
+                client,
+                currency,
+                "no balance was reported".to_string(),
+            ));
         };
         let mut reported = (*b).clone();
         reported.client.clone_from(client);
@@ -170,7 +196,11 @@ fn balances(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> R
         }
     }
     if got.len() != expect.len() {
-        return Err(fail("(all)", "", format!("{} balances reported, {} expected", got.len(), expect.len())));
+        return Err(fail(
+            "(all)",
+            "",
+            format!("{} balances reported, {} expected", got.len(), expect.len()),
+        ));
     }
     Ok(passed(
         "balance per client and currency",
@@ -183,7 +213,11 @@ fn balances(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> R
 
 /// Each document's open balance equals its opening balance minus what was applied to it (plus,
 /// for a credit note, what it gave away), and open items hold exactly the non-zero ones.
-fn documents(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> Result<InvariantCheck, ReconcileError> {
+fn documents(
+    ledger: &Ledger,
+    rec: &Reconciliation,
+    invoice_in_run: &[bool],
+) -> Result<InvariantCheck, ReconcileError> {
     // (client, currency, number) -> expected open
     let mut expect: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
     for (i, inv) in ledger.invoices.iter().enumerate() {
@@ -209,14 +243,21 @@ fn documents(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> 
             return Err(fail(
                 &inv.client,
                 &inv.currency,
-                format!("open item {}: amount {} ≠ paid {} + open {}", inv.number, inv.amount, item.paid, item.open),
+                format!(
+                    "open item {}: amount {} ≠ paid {} + open {}",
+                    inv.number, inv.amount, item.paid, item.open
+                ),
             ));
         }
-        *got.entry((&inv.client, &inv.currency, &inv.number)).or_default() += item.open;
+        *got.entry((&inv.client, &inv.currency, &inv.number))
+            .or_default() += item.open;
         *open_total.entry((&inv.client, &inv.currency)).or_default() += item.open;
     }
     for ((client, currency, number), open) in &expect {
-        let actual = got.get(&(*client, *currency, *number)).copied().unwrap_or_default();
+        let actual = got
+            .get(&(*client, *currency, *number))
+            .copied()
+            .unwrap_or_default();
         if *open != actual {
             return Err(fail(
                 client,
@@ -237,13 +278,21 @@ fn documents(ledger: &Ledger, rec: &Reconciliation, invoice_in_run: &[bool]) -> 
             return Err(fail(
                 &b.client,
                 &b.currency,
-                format!("open total {} ≠ sum of open items {total} (difference {})", b.open, b.open - total),
+                format!(
+                    "open total {} ≠ sum of open items {total} (difference {})",
+                    b.open,
+                    b.open - total
+                ),
             ));
         }
     }
     Ok(passed(
         "open total = sum of open items",
-        format!("{} documents, {} open items", expect.len(), rec.open_items.len()),
+        format!(
+            "{} documents, {} open items",
+            expect.len(),
+            rec.open_items.len()
+        ),
     ))
 }
 
@@ -253,20 +302,28 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
     // Payment ids need not be unique across files, so compare per (client, currency, id).
     let mut paid: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
     let mut credit_listed: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
-    let unapplied: BTreeMap<usize, Vec<&super::Unapplied>> = rec.unapplied.iter().fold(BTreeMap::new(), |mut m, u| {
-        m.entry(u.payment).or_insert_with(Vec::new).push(u);
-        m
-    });
+    let unapplied: BTreeMap<usize, Vec<&super::Unapplied>> =
+        rec.unapplied.iter().fold(BTreeMap::new(), |mut m, u| {
+            m.entry(u.payment).or_insert_with(Vec::new).push(u);
+            m
+        });
     for a in &rec.attributions {
         let p = &ledger.payments[a.payment];
-        let listed = unapplied.get(&a.payment).map(Vec::as_slice).unwrap_or_default();
+        let listed = unapplied
+            .get(&a.payment)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         match &a.client {
             None => {
-                if !matches!(listed, [u] if u.client.is_none() && u.amount == p.amount && u.currency == p.currency) {
+                if !matches!(listed, [u] if u.client.is_none() && u.amount == p.amount && u.currency == p.currency)
+                {
                     return Err(fail(
                         "(unmatched)",
                         &p.currency,
-                        format!("unmatched payment {} of {} is not listed whole as unapplied", p.id, p.amount),
+                        format!(
+                            "unmatched payment {} of {} is not listed whole as unapplied",
+                            p.id, p.amount
+                        ),
                     ));
                 }
             }
@@ -274,9 +331,15 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
                 *paid.entry((client, &p.currency, &p.id)).or_default() += p.amount;
                 for u in listed {
                     if u.client.as_deref() != Some(client.as_str()) {
-                        return Err(fail(client, &p.currency, format!("payment {}: unapplied entry of another client", p.id)));
+                        return Err(fail(
+                            client,
+                            &p.currency,
+                            format!("payment {}: unapplied entry of another client", p.id),
+                        ));
                     }
-                    *credit_listed.entry((client, &p.currency, &p.id)).or_default() += u.amount;
+                    *credit_listed
+                        .entry((client, &p.currency, &p.id))
+                        .or_default() += u.amount;
                 }
             }
         }
@@ -314,6 +377,9 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
     }
     Ok(passed(
         "payments fully accounted",
-        format!("{} payments: applied parts + unapplied credit = amount, or listed as unmatched", rec.attributions.len()),
+        format!(
+            "{} payments: applied parts + unapplied credit = amount, or listed as unmatched",
+            rec.attributions.len()
+        ),
     ))
 }

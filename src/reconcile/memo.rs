@@ -57,8 +57,10 @@ impl NumberSet {
             return;
         }
         self.keys.insert(key.to_string());
-        self.verbatim
-            .insert(number.trim().nfkc().collect::<String>().to_uppercase(), key.to_string());
+        self.verbatim.insert(
+            number.trim().nfkc().collect::<String>().to_uppercase(),
+            key.to_string(),
+        );
         self.max_parts = self.max_parts.max(class_runs(number));
     }
 }
@@ -90,10 +92,29 @@ const JOINERS: &[char] = &['-', '\u{2013}', '\u{2014}', '.', '/', '_'];
 const HEBREW_PREFIXES: &[char] = &['ו', 'ב', 'ל', 'מ', 'ה', 'ש', 'כ'];
 const CURRENCY_SIGNS: &[char] = &['₪', '$', '€', '£'];
 const CURRENCY_WORDS: &[&str] = &[
-    "ils", "nis", "usd", "eur", "gbp", "שח", "שקל", "שקלים", "דולר", "יורו",
+    "ils",
+    "nis",
+    "usd",
+    "eur",
+    "gbp",
+    "שח",
+    "שקל",
+    "שקלים",
+    "דולר",
+    "יורו",
 ];
 const PHONE_WORDS: &[&str] = &[
-    "tel", "phone", "ph", "mobile", "cell", "fax", "whatsapp", "טל", "טלפון", "נייד", "פקס",
+    "tel",
+    "phone",
+    "ph",
+    "mobile",
+    "cell",
+    "fax",
+    "whatsapp",
+    "טל",
+    "טלפון",
+    "נייד",
+    "פקס",
 ];
 
 #[derive(Debug)]
@@ -145,7 +166,9 @@ fn lex(chars: &[char]) -> Vec<Token> {
             if j + 1 < n && chars[j + 1].is_alphanumeric() {
                 let c = chars[j];
                 let inner = JOINERS.contains(&c)
-                    || (matches!(c, ',' | '\'') && is_digit(chars[j - 1]) && is_digit(chars[j + 1]));
+                    || (matches!(c, ',' | '\'')
+                        && is_digit(chars[j - 1])
+                        && is_digit(chars[j + 1]));
                 if inner {
                     sep = Some(c);
                     part_start = j + 1;
@@ -171,8 +194,14 @@ fn push_part(chars: &[char], parts: &mut Vec<Part>, start: usize, end: usize, se
     // `,` and `'` separate list items or thousands; never join across them.
     let joins = sep.is_some_and(|c| JOINERS.contains(&c));
     let text = &chars[start..end];
-    let prefix = text.iter().take_while(|c| HEBREW_PREFIXES.contains(c)).count();
-    if (1..=2).contains(&prefix) && text.len() > prefix && text[prefix..].iter().all(|c| is_digit(*c)) {
+    let prefix = text
+        .iter()
+        .take_while(|c| HEBREW_PREFIXES.contains(c))
+        .count();
+    if (1..=2).contains(&prefix)
+        && text.len() > prefix
+        && text[prefix..].iter().all(|c| is_digit(*c))
+    {
         parts.push(Part {
             start,
             end: start + prefix,
@@ -200,7 +229,10 @@ fn all_digits(chars: &[char]) -> bool {
 }
 
 fn numeric(token: &Token, chars: &[char]) -> bool {
-    token.parts.iter().all(|p| all_digits(&chars[p.start..p.end]))
+    token
+        .parts
+        .iter()
+        .all(|p| all_digits(&chars[p.start..p.end]))
 }
 
 /// Digit groups and the separators between them of a numeric token.
@@ -257,7 +289,10 @@ fn looks_like_date(lens: &[usize], seps: &[char], chars: &[char], token: &Token)
 
 fn looks_like_grouped_phone(lens: &[usize], seps: &[char], first: char) -> bool {
     let digits: usize = lens.iter().sum();
-    lens.len() >= 2 && first == '0' && (9..=10).contains(&digits) && seps.iter().all(|s| matches!(s, '-' | '.'))
+    lens.len() >= 2
+        && first == '0'
+        && (9..=10).contains(&digits)
+        && seps.iter().all(|s| matches!(s, '-' | '.'))
 }
 
 /// Text between two positions, for looking at what separates tokens.
@@ -275,22 +310,33 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
     let mut phone_run_left = 0usize; // digits still allowed in a phone sequence being absorbed
     for t in 0..count {
         let is_numeric = numeric(&tokens[t], chars);
-        let before = gap(chars, if t == 0 { 0 } else { tokens[t - 1].end }, tokens[t].start);
-        let after_end = if t + 1 < count { tokens[t + 1].start } else { chars.len() };
+        let before = gap(
+            chars,
+            if t == 0 { 0 } else { tokens[t - 1].end },
+            tokens[t].start,
+        );
+        let after_end = if t + 1 < count {
+            tokens[t + 1].start
+        } else {
+            chars.len()
+        };
         let after = gap(chars, tokens[t].end, after_end);
         if !is_numeric {
             // A phone keyword starts a phone sequence; anything else ends one.
-            phone_run_left = if PHONE_WORDS.contains(&lower(&chars[tokens[t].start..tokens[t].end]).as_str()) {
-                15
-            } else {
-                0
-            };
+            phone_run_left =
+                if PHONE_WORDS.contains(&lower(&chars[tokens[t].start..tokens[t].end]).as_str()) {
+                    15
+                } else {
+                    0
+                };
             continue;
         }
         let (lens, seps) = groups(&tokens[t]);
         let digits: usize = lens.iter().sum();
         let first = chars[tokens[t].start];
-        let spaced = before.iter().all(|c| c.is_whitespace() || matches!(c, '(' | ')' | '-'));
+        let spaced = before
+            .iter()
+            .all(|c| c.is_whitespace() || matches!(c, '(' | ')' | '-'));
         let mut left_out = false;
 
         // Continuing a phone sequence (after a keyword, `+` or a leading 0 group).
@@ -315,7 +361,9 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
                 && total < 10
                 && numeric(&tokens[k], chars)
                 && tokens[k].parts.len() == 1
-                && gap(chars, tokens[k - 1].end, tokens[k].start).iter().all(|c| *c == ' ')
+                && gap(chars, tokens[k - 1].end, tokens[k].start)
+                    .iter()
+                    .all(|c| *c == ' ')
             {
                 total += tokens[k].end - tokens[k].start;
                 k += 1;
@@ -327,13 +375,32 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
         }
         // Money: next to a currency sign or code, or a percentage.
         let prev_word = (t > 0).then(|| lower(&chars[tokens[t - 1].start..tokens[t - 1].end]));
-        let next_word = (t + 1 < count).then(|| lower(&chars[tokens[t + 1].start..tokens[t + 1].end]));
-        let trimmed_before: Vec<char> = before.iter().copied().filter(|c| !c.is_whitespace()).collect();
-        let trimmed_after: Vec<char> = after.iter().copied().filter(|c| !c.is_whitespace()).collect();
-        let sign_before = trimmed_before.last().is_some_and(|c| CURRENCY_SIGNS.contains(c));
-        let sign_after = trimmed_after.first().is_some_and(|c| CURRENCY_SIGNS.contains(c) || *c == '%');
-        let word_before = trimmed_before.is_empty() && prev_word.as_deref().is_some_and(|w| CURRENCY_WORDS.contains(&w));
-        let word_after = trimmed_after.is_empty() && next_word.as_deref().is_some_and(|w| CURRENCY_WORDS.contains(&w));
+        let next_word =
+            (t + 1 < count).then(|| lower(&chars[tokens[t + 1].start..tokens[t + 1].end]));
+        let trimmed_before: Vec<char> = before
+            .iter()
+            .copied()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let trimmed_after: Vec<char> = after
+            .iter()
+            .copied()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let sign_before = trimmed_before
+            .last()
+            .is_some_and(|c| CURRENCY_SIGNS.contains(c));
+        let sign_after = trimmed_after
+            .first()
+            .is_some_and(|c| CURRENCY_SIGNS.contains(c) || *c == '%');
+        let word_before = trimmed_before.is_empty()
+            && prev_word
+                .as_deref()
+                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
+        let word_after = trimmed_after.is_empty()
+            && next_word
+                .as_deref()
+                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
         // ש"ח / ש״ח: the quote splits it into two tokens.
         let shekel_after = next_word.as_deref() == Some("ש")
             && trimmed_after.is_empty()
@@ -375,7 +442,10 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     };
     for (t, token) in tokens.iter().enumerate() {
         if token.left_out {
-            let text: String = chars[token.start..token.end].iter().collect::<String>().to_uppercase();
+            let text: String = chars[token.start..token.end]
+                .iter()
+                .collect::<String>()
+                .to_uppercase();
             if let Some(key) = numbers.verbatim.get(&text).filter(|_| token.by_shape) {
                 // Flush runs before it in order: scan what we have so far first.
                 scan_parts(&chars, &parts, &link, numbers, &mut found);
@@ -393,7 +463,9 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
                     let prev = &tokens[p];
                     let last = prev.parts.last().expect("a token has a part");
                     p + 1 == t
-                        && chars[last.start..last.end].iter().all(|c| c.is_alphabetic())
+                        && chars[last.start..last.end]
+                            .iter()
+                            .all(|c| c.is_alphabetic())
                         && is_digit(chars[part.start])
                         && gap(&chars, prev.end, token.start)
                             .iter()
@@ -481,7 +553,10 @@ mod tests {
     #[test]
     fn finds_several_numbers_in_hebrew_and_english() {
         let n = ["1043", "1044", "1045"];
-        assert_eq!(scan("תשלום עבור חשבוניות 1043, 1044 ו-1045", &n), ["1043", "1044", "1045"]);
+        assert_eq!(
+            scan("תשלום עבור חשבוניות 1043, 1044 ו-1045", &n),
+            ["1043", "1044", "1045"]
+        );
         assert_eq!(scan("חשבונית 1045 ו1043", &n), ["1045", "1043"]);
         assert_eq!(scan("inv 1043", &n), ["1043"]);
         assert_eq!(scan("INV-1043/INV-1044", &n), ["1043", "1044"]);

@@ -196,8 +196,8 @@ pub struct LeftOut {
 
 /// Everything reconciliation produces. Every vector is sorted: attributions by payment index
 /// (payments of this run only), allocations by (client, date, source, invoice, rule) with
-/// undated write-offs after every dated allocation of the client (then amount and currency, so
-/// the order is total), open items by (client, currency, due date, invoice date, number, index),
+/// undated write-offs after every dated allocation of the client and a payment's `credit` rest
+/// (no invoice) after its applications (then amount and currency, so the order is total), open items by (client, currency, due date, invoice date, number, index),
 /// unapplied by payment index, settlements by invoice index, balances by (client, currency).
 #[derive(Clone, Debug, Default)]
 pub struct Reconciliation {
@@ -230,10 +230,16 @@ pub enum ReconcileError {
 ///
 /// # Errors
 /// [`ReconcileError::Invariant`] when an invariant does not hold: a bug, never bad data.
-pub fn reconcile(config: &Config, ledger: &Ledger, as_of: NaiveDate) -> Result<Reconciliation, ReconcileError> {
+pub fn reconcile(
+    config: &Config,
+    ledger: &Ledger,
+    as_of: NaiveDate,
+) -> Result<Reconciliation, ReconcileError> {
     let invoice_in_run: Vec<bool> = ledger.invoices.iter().map(|i| i.date <= as_of).collect();
     let payment_in_run: Vec<bool> = ledger.payments.iter().map(|p| p.date <= as_of).collect();
-    let payments: Vec<usize> = (0..ledger.payments.len()).filter(|&p| payment_in_run[p]).collect();
+    let payments: Vec<usize> = (0..ledger.payments.len())
+        .filter(|&p| payment_in_run[p])
+        .collect();
     let left_out = LeftOut {
         invoices: invoice_in_run.iter().filter(|x| !**x).count(),
         payments: ledger.payments.len() - payments.len(),
@@ -278,7 +284,10 @@ pub fn reconcile(config: &Config, ledger: &Ledger, as_of: NaiveDate) -> Result<R
     }
 
     let work: Vec<ClientWork<'_>> = work.into_values().collect();
-    let outcomes: Vec<ClientOutcome> = work.par_iter().map(|w| allocate_client(config, ledger, w)).collect();
+    let outcomes: Vec<ClientOutcome> = work
+        .par_iter()
+        .map(|w| allocate_client(config, ledger, w))
+        .collect();
 
     let mut rec = Reconciliation {
         as_of: Some(as_of),
@@ -323,7 +332,7 @@ fn compare_allocations(a: &Allocation, b: &Allocation) -> Ordering {
         .cmp(&b.client)
         .then_with(|| date(a).cmp(&date(b)))
         .then_with(|| a.source.cmp(&b.source))
-        .then_with(|| a.invoice.cmp(&b.invoice))
+        .then_with(|| (a.invoice.is_none(), &a.invoice).cmp(&(b.invoice.is_none(), &b.invoice)))
         .then_with(|| a.rule.cmp(&b.rule))
         .then_with(|| a.amount.cmp(&b.amount))
         .then_with(|| a.currency.cmp(&b.currency))
