@@ -61,14 +61,26 @@ pub fn name_key(name: &str) -> String {
 
 /// The comparable form of an invoice number: spaces, dashes, dots and slashes removed, upper
 /// case, and leading zeros of every digit run removed (`INV-000123` -> `INV123`,
-/// `0000611365` -> `611365`).
+/// `0000611365` -> `611365`). A separator ends a digit run, so `2026/0012` -> `202612`.
 #[must_use]
 pub fn invoice_key(number: &str) -> String {
-    let mut out = String::with_capacity(number.len());
+    invoice_key_nfkc(number.nfkc())
+}
+
+/// [`invoice_key`] for text that is already in NFKC form (memo scanning normalises the whole
+/// memo once instead of every candidate run of it).
+pub(crate) fn invoice_key_nfkc(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
     let mut in_digits = false;
     let mut pending_zero = false;
-    for c in number.nfkc() {
-        if c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2013}' | '\u{2014}') {
+    for c in chars {
+        if is_number_separator(c) {
+            // A separator ends the digit run: the next run's leading zeros are dropped too.
+            if pending_zero {
+                out.push('0');
+                pending_zero = false;
+            }
+            in_digits = false;
             continue;
         }
         if c.is_ascii_digit() {
@@ -92,6 +104,11 @@ pub fn invoice_key(number: &str) -> String {
         out.push('0');
     }
     out
+}
+
+/// Characters [`invoice_key`] drops: white space, dashes, dots, slashes and underscores.
+pub(crate) fn is_number_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2013}' | '\u{2014}')
 }
 
 #[cfg(test)]
@@ -119,5 +136,7 @@ mod tests {
         assert_eq!(invoice_key("A-0"), "A0");
         assert_eq!(invoice_key("000"), "0");
         assert_eq!(invoice_key("12.11"), "1211");
+        assert_eq!(invoice_key("0-0-7"), "007");
+        assert_eq!(invoice_key("INV 0012"), invoice_key("inv-12"));
     }
 }

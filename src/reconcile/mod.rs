@@ -8,11 +8,33 @@
 //! - per client and currency: invoices − credit notes − prepaid − applied payments − discounts
 //!   − write-offs = open balance;
 //! - every payment amount = its applied parts + its unapplied credit, or it is unmatched.
+//!
+//! The as-of date filters first: invoices, credit notes and payments dated after it are only
+//! counted in [`LeftOut`]; they get no attribution, cannot be referenced and are not allocated.
+//!
+//! Files: [`memo`] finds invoice numbers in memos, [`fuzzy`] is the fuzzy name index,
+//! [`attribute`] decides each payment's client, [`allocate`] settles one client's documents,
+//! [`invariants`] proves the arithmetic.
 
+mod allocate;
+mod attribute;
+mod fuzzy;
+mod invariants;
+mod memo;
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
+
+use crate::config::Config;
+use crate::ingest::Ledger;
+use allocate::{allocate_client, ClientOutcome, ClientWork};
 
 /// The rule that decided which client a payment belongs to (SPEC section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,10 +194,11 @@ pub struct LeftOut {
     pub payments: usize,
 }
 
-/// Everything reconciliation produces. Every vector is sorted: attributions by payment index,
-/// allocations by (client, date, source, invoice, rule), open items by (client, currency,
-/// due date, invoice date, number), unapplied by payment index, settlements by invoice index,
-/// balances by (client, currency).
+/// Everything reconciliation produces. Every vector is sorted: attributions by payment index
+/// (payments of this run only), allocations by (client, date, source, invoice, rule) with
+/// undated write-offs after every dated allocation of the client and a payment's `credit` rest
+/// (no invoice) after its applications (then amount and currency, so the order is total), open items by (client, currency, due date, invoice date, number, index),
+/// unapplied by payment index, settlements by invoice index, balances by (client, currency).
 #[derive(Clone, Debug, Default)]
 pub struct Reconciliation {
     pub as_of: Option<NaiveDate>,
@@ -199,4 +222,118 @@ pub enum ReconcileError {
         currency: String,
         detail: String,
     },
+}
+
+/// Reconciles the ledger as of `as_of`: attributes every payment of the run to a client,
+/// allocates each client's payments and credit notes (clients in parallel), and checks the
+/// invariants of SPEC section 4. The result is identical for any number of rayon threads.
+///
+/// # Errors
+/// [`ReconcileError::Invariant`] when an invariant does not hold: a bug, never bad data.
+pub fn reconcile(
+    config: &Config,
+    ledger: &Ledger,
+    as_of: NaiveDate,
+) -> Result<Reconciliation, ReconcileError> {
+    let invoice_in_run: Vec<bool> = ledger.invoices.iter().map(|i| i.date <= as_of).collect();
+    let payment_in_run: Vec<bool> = ledger.payments.iter().map(|p| p.date <= as_of).collect();
+    let payments: Vec<usize> = (0..ledger.payments.len())
+        .filter(|&p| payment_in_run[p])
+        .collect();
+    let left_out = LeftOut {
+        invoices: invoice_in_run.iter().filter(|x| !**x).count(),
+        payments: ledger.payments.len() - payments.len(),
+    };
+
+    let attributed = attribute::attribute(ledger, &invoice_in_run, &payments);
+
+    let mut work: BTreeMap<&str, ClientWork<'_>> = BTreeMap::new();
+    for (i, inv) in ledger.invoices.iter().enumerate() {
+        if invoice_in_run[i] {
+            work.entry(inv.client.as_str())
+                .or_insert_with(|| ClientWork {
+                    client: inv.client.as_str(),
+                    docs: Vec::new(),
+                    payments: Vec::new(),
+                })
+                .docs
+                .push(i);
+        }
+    }
+    let mut unapplied = Vec::new();
+    for a in &attributed {
+        let payment = &ledger.payments[a.attribution.payment];
+        match &a.attribution.client {
+            Some(client) => work
+                .entry(client.as_str())
+                .or_insert_with(|| ClientWork {
+                    client: client.as_str(),
+                    docs: Vec::new(),
+                    payments: Vec::new(),
+                })
+                .payments
+                .push((a.attribution.payment, a.refs.as_slice())),
+            None => unapplied.push(Unapplied {
+                payment: a.attribution.payment,
+                client: None,
+                amount: payment.amount,
+                currency: payment.currency.clone(),
+                reason: a.attribution.note.clone(),
+            }),
+        }
+    }
+
+    let work: Vec<ClientWork<'_>> = work.into_values().collect();
+    let outcomes: Vec<ClientOutcome> = work
+        .par_iter()
+        .map(|w| allocate_client(config, ledger, w))
+        .collect();
+
+    let mut rec = Reconciliation {
+        as_of: Some(as_of),
+        attributions: attributed.into_iter().map(|a| a.attribution).collect(),
+        left_out,
+        unapplied,
+        ..Reconciliation::default()
+    };
+    for mut outcome in outcomes {
+        rec.allocations.append(&mut outcome.allocations);
+        rec.open_items.append(&mut outcome.open_items);
+        rec.unapplied.append(&mut outcome.unapplied);
+        rec.settlements.append(&mut outcome.settlements);
+        rec.balances.append(&mut outcome.balances);
+    }
+    sort(&mut rec, ledger);
+    rec.invariants = invariants::check(ledger, &rec, &invoice_in_run, &payment_in_run)?;
+    Ok(rec)
+}
+
+/// The documented order of every output vector.
+fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
+    rec.attributions.sort_by_key(|a| a.payment);
+    rec.allocations.sort_by(compare_allocations);
+    rec.open_items.sort_by(|a, b| {
+        let (x, y) = (&ledger.invoices[a.invoice], &ledger.invoices[b.invoice]);
+        (&x.client, &x.currency, x.due, x.date)
+            .cmp(&(&y.client, &y.currency, y.due, y.date))
+            .then_with(|| allocate::natural_cmp(&x.number, &y.number))
+            .then(a.invoice.cmp(&b.invoice))
+    });
+    rec.unapplied.sort_by_key(|u| u.payment);
+    rec.settlements.sort_by_key(|s| s.invoice);
+    rec.balances
+        .sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
+}
+
+fn compare_allocations(a: &Allocation, b: &Allocation) -> Ordering {
+    // Undated (write-offs) after dated ones: they happen after allocation.
+    let date = |x: &Allocation| (x.date.is_none(), x.date);
+    a.client
+        .cmp(&b.client)
+        .then_with(|| date(a).cmp(&date(b)))
+        .then_with(|| a.source.cmp(&b.source))
+        .then_with(|| (a.invoice.is_none(), &a.invoice).cmp(&(b.invoice.is_none(), &b.invoice)))
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.amount.cmp(&b.amount))
+        .then_with(|| a.currency.cmp(&b.currency))
 }

@@ -1,0 +1,597 @@
+//! Allocation of one client's payments and credit notes to its documents (SPEC section 4).
+//!
+//! Each currency of the client is allocated on its own: documents and payments of different
+//! currencies never interact. Payments and credit notes are processed together by date, then
+//! id (payment id or credit-note number), then payments before credit notes, then input order.
+//! For each one:
+//! 1. `reference`: the invoices it names, in memo order, each up to its open balance. For a
+//!    payment, "names" means the memo names at least one invoice of this client in this
+//!    currency (even one already settled: such a payment never falls back to steps 2–3). A
+//!    credit note names the invoice of its `reference` field; a reference that finds no invoice
+//!    of the client in the currency counts as no reference.
+//! 2. `exact-amount` (nothing named): the oldest open invoice (invoice date, due date, number)
+//!    whose open balance equals the amount exactly.
+//! 3. `discount` (payments naming nothing, discount configured): the oldest open invoice with
+//!    `round(open × (1 − percent/100)) == amount`, paid 0..=days days after the invoice date.
+//!    Two allocations share rule `discount`: the payment's money, and the granted difference
+//!    with source `None` dated on the payment's date.
+//! 4. `fifo`: the rest to open invoices by due date, invoice date, number.
+//! 5. `credit`: the rest of a payment is the client's credit (allocation without invoice, plus an
+//!    [`Unapplied`]); the rest of a credit note stays open as a negative item.
+//!
+//! Afterwards every open balance with `0 < |open| ≤ write_off_tolerance` is written off
+//! (`write-off`, source `None`, no date; the amount is the open balance, so negative for the
+//! rest of a credit note).
+//!
+//! Opening balances: an invoice opens at `amount − prepaid`; a credit note at
+//! `amount + |prepaid|` (its prepaid is the part already used, so it moves toward zero). The
+//! signed prepaid term (`prepaid` for invoices, `−|prepaid|` for credit notes) is what
+//! [`Balance::prepaid`] adds up, so the balance invariant reads the same for both.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{
+    Allocation, AllocationRule, AllocationSource, Balance, OpenItem, Settlement, Unapplied,
+};
+use crate::config::Config;
+use crate::ingest::Ledger;
+use crate::model::{format_money, round_money, DocKind, Invoice};
+use crate::normalize::invoice_key;
+
+/// A payment (index into `Ledger::payments`) with the invoices its memo names, memo order.
+pub(crate) type PaymentRefs<'a> = (usize, &'a [usize]);
+
+/// One client's share of the run: its documents and its attributed payments.
+#[derive(Debug)]
+pub(crate) struct ClientWork<'a> {
+    pub client: &'a str,
+    /// Indices into `Ledger::invoices` (invoices and credit notes of this run).
+    pub docs: Vec<usize>,
+    /// Indices into `Ledger::payments`, each with the invoices its memo names (memo order).
+    pub payments: Vec<PaymentRefs<'a>>,
+}
+
+/// What allocating one client produced, unsorted.
+#[derive(Debug, Default)]
+pub(crate) struct ClientOutcome {
+    pub allocations: Vec<Allocation>,
+    pub open_items: Vec<OpenItem>,
+    pub unapplied: Vec<Unapplied>,
+    pub settlements: Vec<Settlement>,
+    pub balances: Vec<Balance>,
+}
+
+/// The prepaid term of a document in the balance invariant: `open = amount − prepaid_term`
+/// before any allocation.
+pub(crate) fn prepaid_term(doc: &Invoice) -> Decimal {
+    match doc.kind {
+        DocKind::Invoice => doc.prepaid,
+        DocKind::CreditNote => -doc.prepaid.abs(),
+    }
+}
+
+/// Compares invoice numbers the way people read them: digit runs by value (`INV-9` before
+/// `INV-10`), the rest as text; ties by the raw text.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut last: Option<bool> = None;
+        for (i, c) in s.char_indices() {
+            let digit = c.is_ascii_digit();
+            if last.is_some_and(|l| l != digit) {
+                out.push((last.unwrap_or(false), &s[start..i]));
+                start = i;
+            }
+            last = Some(digit);
+        }
+        if let Some(l) = last {
+            out.push((l, &s[start..]));
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let ord = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+struct Doc<'a> {
+    inv: &'a Invoice,
+    open: Decimal,
+    /// Rank in "oldest" order (invoice date, due date, number); invoices only.
+    rank: u32,
+    paid_by_payment: bool,
+    last_payment: Option<NaiveDate>,
+}
+
+/// Allocation state of one client in one currency.
+struct Book<'a> {
+    client: &'a str,
+    currency: &'a str,
+    docs: Vec<Doc<'a>>,
+    /// Invoice positions in `docs`, FIFO order; everything before `cursor` is closed.
+    fifo: Vec<usize>,
+    cursor: usize,
+    /// Rank -> position in `docs`.
+    by_rank: Vec<usize>,
+    /// Open balance -> ranks of open invoices with it.
+    by_open: HashMap<Decimal, BTreeSet<u32>>,
+    /// Discounted open balance -> ranks, when a discount is configured.
+    by_discounted: HashMap<Decimal, BTreeSet<u32>>,
+    discount_factor: Option<Decimal>,
+    discount_days: Option<u32>,
+    allocations: Vec<Allocation>,
+}
+
+impl<'a> Book<'a> {
+    fn new(
+        client: &'a str,
+        currency: &'a str,
+        docs: Vec<&'a Invoice>,
+        config: &Config,
+    ) -> Book<'a> {
+        let mut docs: Vec<Doc<'a>> = docs
+            .into_iter()
+            .map(|inv| Doc {
+                inv,
+                open: inv.amount - prepaid_term(inv),
+                rank: u32::MAX,
+                paid_by_payment: false,
+                last_payment: None,
+            })
+            .collect();
+        let invoices: Vec<usize> = (0..docs.len())
+            .filter(|&i| docs[i].inv.kind == DocKind::Invoice)
+            .collect();
+        let mut by_rank = invoices.clone();
+        by_rank.sort_by(|&x, &y| {
+            let (a, b) = (docs[x].inv, docs[y].inv);
+            (a.date, a.due)
+                .cmp(&(b.date, b.due))
+                .then_with(|| natural_cmp(&a.number, &b.number))
+                .then(x.cmp(&y))
+        });
+        for (rank, &pos) in by_rank.iter().enumerate() {
+            docs[pos].rank = u32::try_from(rank).expect("fewer than 2^32 invoices per client");
+        }
+        let mut fifo = invoices;
+        fifo.sort_by(|&x, &y| {
+            let (a, b) = (docs[x].inv, docs[y].inv);
+            (a.due, a.date)
+                .cmp(&(b.due, b.date))
+                .then_with(|| natural_cmp(&a.number, &b.number))
+                .then(x.cmp(&y))
+        });
+        let mut book = Book {
+            client,
+            currency,
+            docs,
+            fifo,
+            cursor: 0,
+            by_rank,
+            by_open: HashMap::new(),
+            by_discounted: HashMap::new(),
+            discount_factor: config
+                .discount
+                .map(|d| Decimal::ONE - d.percent / Decimal::ONE_HUNDRED),
+            discount_days: config.discount.map(|d| d.days),
+            allocations: Vec::new(),
+        };
+        for pos in 0..book.docs.len() {
+            book.index(pos, true);
+        }
+        book
+    }
+
+    /// Adds (or removes) an open invoice to (from) the amount lookups.
+    fn index(&mut self, pos: usize, add: bool) {
+        let doc = &self.docs[pos];
+        if doc.inv.kind != DocKind::Invoice || doc.open <= Decimal::ZERO {
+            return;
+        }
+        let mut keys = vec![(false, doc.open.normalize())];
+        if let Some(f) = self.discount_factor {
+            keys.push((true, round_money(doc.open * f, self.currency).normalize()));
+        }
+        let rank = doc.rank;
+        for (discounted, key) in keys {
+            let map = if discounted {
+                &mut self.by_discounted
+            } else {
+                &mut self.by_open
+            };
+            if add {
+                map.entry(key).or_default().insert(rank);
+            } else if let Some(set) = map.get_mut(&key) {
+                set.remove(&rank);
+                if set.is_empty() {
+                    map.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn apply(
+        &mut self,
+        pos: usize,
+        amount: Decimal,
+        source: &AllocationSource,
+        date: Option<NaiveDate>,
+        rule: AllocationRule,
+    ) {
+        self.index(pos, false);
+        let doc = &mut self.docs[pos];
+        doc.open -= amount;
+        if let (AllocationSource::Payment(_), Some(date)) = (source, date) {
+            doc.paid_by_payment = true;
+            doc.last_payment = doc.last_payment.max(Some(date));
+        }
+        let number = doc.inv.number.clone();
+        self.index(pos, true);
+        self.allocations.push(Allocation {
+            source: source.clone(),
+            date,
+            client: self.client.to_string(),
+            invoice: Some(number),
+            amount,
+            currency: self.currency.to_string(),
+            rule,
+        });
+    }
+
+    /// Applies up to `remaining` to each of `targets` in turn; returns what is left.
+    fn apply_in_turn(
+        &mut self,
+        targets: &[usize],
+        mut remaining: Decimal,
+        source: &AllocationSource,
+        date: NaiveDate,
+        rule: AllocationRule,
+    ) -> Decimal {
+        for &pos in targets {
+            if remaining <= Decimal::ZERO {
+                break;
+            }
+            let open = self.docs[pos].open;
+            if open > Decimal::ZERO {
+                let x = open.min(remaining);
+                self.apply(pos, x, source, Some(date), rule);
+                remaining -= x;
+            }
+        }
+        remaining
+    }
+
+    fn oldest_with_open(&self, amount: Decimal) -> Option<usize> {
+        let rank = *self.by_open.get(&amount.normalize())?.first()?;
+        Some(self.by_rank[rank as usize])
+    }
+
+    fn fifo(
+        &mut self,
+        mut remaining: Decimal,
+        source: &AllocationSource,
+        date: NaiveDate,
+    ) -> Decimal {
+        while remaining > Decimal::ZERO && self.cursor < self.fifo.len() {
+            let pos = self.fifo[self.cursor];
+            let open = self.docs[pos].open;
+            if open <= Decimal::ZERO {
+                // Open balances never grow, so a closed invoice stays behind the cursor.
+                self.cursor += 1;
+                continue;
+            }
+            let x = open.min(remaining);
+            self.apply(pos, x, source, Some(date), AllocationRule::Fifo);
+            remaining -= x;
+        }
+        remaining
+    }
+
+    /// Steps 1–4 for a payment; returns what is left for step 5.
+    fn pay(&mut self, id: &str, date: NaiveDate, amount: Decimal, refs: &[usize]) -> Decimal {
+        let source = AllocationSource::Payment(id.to_string());
+        if amount <= Decimal::ZERO {
+            return amount;
+        }
+        if !refs.is_empty() {
+            let left = self.apply_in_turn(refs, amount, &source, date, AllocationRule::Reference);
+            return self.fifo(left, &source, date);
+        }
+        if let Some(pos) = self.oldest_with_open(amount) {
+            self.apply(
+                pos,
+                amount,
+                &source,
+                Some(date),
+                AllocationRule::ExactAmount,
+            );
+            return Decimal::ZERO;
+        }
+        if let Some(pos) = self.discount_target(date, amount) {
+            let granted = self.docs[pos].open - amount;
+            self.apply(pos, amount, &source, Some(date), AllocationRule::Discount);
+            self.apply(
+                pos,
+                granted,
+                &AllocationSource::None,
+                Some(date),
+                AllocationRule::Discount,
+            );
+            return Decimal::ZERO;
+        }
+        self.fifo(amount, &source, date)
+    }
+
+    fn discount_target(&self, date: NaiveDate, amount: Decimal) -> Option<usize> {
+        let ranks = self.by_discounted.get(&amount.normalize())?;
+        ranks
+            .iter()
+            .map(|&r| self.by_rank[r as usize])
+            .find(|&pos| {
+                let days = (date - self.docs[pos].inv.date).num_days();
+                days >= 0 && self.discount_days.is_some_and(|max| days <= i64::from(max))
+            })
+    }
+
+    /// Steps 1, 2 and 4 for a credit note at `pos`; what is left stays open on it.
+    fn credit(&mut self, pos: usize, target: Option<usize>) {
+        let note = self.docs[pos].inv;
+        let available = -self.docs[pos].open;
+        if available <= Decimal::ZERO {
+            return;
+        }
+        let source = AllocationSource::CreditNote(note.number.clone());
+        let left = if let Some(target) = target {
+            self.apply_in_turn(
+                &[target],
+                available,
+                &source,
+                note.date,
+                AllocationRule::Reference,
+            )
+        } else if let Some(target) = self.oldest_with_open(available) {
+            self.apply(
+                target,
+                available,
+                &source,
+                Some(note.date),
+                AllocationRule::ExactAmount,
+            );
+            Decimal::ZERO
+        } else {
+            available
+        };
+        let left = self.fifo(left, &source, note.date);
+        self.docs[pos].open = -left;
+    }
+}
+
+/// Allocates one client, every currency on its own. Results are unsorted.
+pub(crate) fn allocate_client(
+    config: &Config,
+    ledger: &Ledger,
+    work: &ClientWork<'_>,
+) -> ClientOutcome {
+    let mut per_currency: BTreeMap<&str, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
+    for &d in &work.docs {
+        per_currency
+            .entry(ledger.invoices[d].currency.as_str())
+            .or_default()
+            .0
+            .push(d);
+    }
+    for &(p, refs) in &work.payments {
+        per_currency
+            .entry(ledger.payments[p].currency.as_str())
+            .or_default()
+            .1
+            .push((p, refs));
+    }
+    let mut out = ClientOutcome::default();
+    for (currency, (docs, payments)) in per_currency {
+        allocate_currency(
+            config,
+            ledger,
+            work.client,
+            currency,
+            &docs,
+            &payments,
+            &mut out,
+        );
+    }
+    out
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Payment,
+    CreditNote,
+}
+
+fn allocate_currency(
+    config: &Config,
+    ledger: &Ledger,
+    client: &str,
+    currency: &str,
+    docs: &[usize],
+    payments: &[PaymentRefs<'_>],
+    out: &mut ClientOutcome,
+) {
+    let mut book = Book::new(
+        client,
+        currency,
+        docs.iter().map(|&d| &ledger.invoices[d]).collect(),
+        config,
+    );
+    let position: HashMap<usize, usize> =
+        docs.iter().enumerate().map(|(pos, &d)| (d, pos)).collect();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for &pos in &book.by_rank {
+        by_key
+            .entry(invoice_key(&book.docs[pos].inv.number))
+            .or_default()
+            .push(pos);
+    }
+
+    // (date, id, kind, index into payments or docs)
+    let mut events: Vec<(NaiveDate, &str, EventKind, usize)> = Vec::new();
+    for (k, &(p, _)) in payments.iter().enumerate() {
+        let pay = &ledger.payments[p];
+        events.push((pay.date, pay.id.as_str(), EventKind::Payment, k));
+    }
+    for (pos, doc) in book.docs.iter().enumerate() {
+        if doc.inv.kind == DocKind::CreditNote {
+            events.push((
+                doc.inv.date,
+                doc.inv.number.as_str(),
+                EventKind::CreditNote,
+                pos,
+            ));
+        }
+    }
+    events.sort();
+    let events: Vec<(EventKind, usize)> = events
+        .into_iter()
+        .map(|(_, _, kind, k)| (kind, k))
+        .collect();
+
+    for (kind, k) in events {
+        match kind {
+            EventKind::Payment => {
+                let (p, refs) = payments[k];
+                let pay = &ledger.payments[p];
+                let refs: Vec<usize> = refs
+                    .iter()
+                    .filter_map(|i| position.get(i).copied())
+                    .collect();
+                let left = book.pay(&pay.id, pay.date, pay.amount, &refs);
+                if !left.is_zero() {
+                    book.allocations.push(Allocation {
+                        source: AllocationSource::Payment(pay.id.clone()),
+                        date: Some(pay.date),
+                        client: client.to_string(),
+                        invoice: None,
+                        amount: left,
+                        currency: currency.to_string(),
+                        rule: AllocationRule::Credit,
+                    });
+                    let reason = if pay.amount <= Decimal::ZERO {
+                        format!(
+                            "a payment of {} is not positive; kept for review",
+                            format_money(pay.amount, currency)
+                        )
+                    } else {
+                        format!(
+                            "paid {} more than the open invoices",
+                            format_money(left, currency)
+                        )
+                    };
+                    out.unapplied.push(Unapplied {
+                        payment: p,
+                        client: Some(client.to_string()),
+                        amount: left,
+                        currency: currency.to_string(),
+                        reason,
+                    });
+                }
+            }
+            EventKind::CreditNote => {
+                let target = book.docs[k]
+                    .inv
+                    .reference
+                    .as_deref()
+                    .and_then(|r| by_key.get(&invoice_key(r)))
+                    .and_then(|positions| positions.first().copied());
+                book.credit(k, target);
+            }
+        }
+    }
+
+    let tolerance = config.write_off_tolerance;
+    if tolerance > Decimal::ZERO {
+        for pos in 0..book.docs.len() {
+            let open = book.docs[pos].open;
+            if !open.is_zero() && open.abs() <= tolerance {
+                book.apply(
+                    pos,
+                    open,
+                    &AllocationSource::None,
+                    None,
+                    AllocationRule::WriteOff,
+                );
+            }
+        }
+    }
+
+    let mut balance = Balance {
+        client: client.to_string(),
+        currency: currency.to_string(),
+        ..Balance::default()
+    };
+    for (pos, doc) in book.docs.iter().enumerate() {
+        match doc.inv.kind {
+            DocKind::Invoice => balance.invoiced += doc.inv.amount,
+            DocKind::CreditNote => balance.credited += doc.inv.amount.abs(),
+        }
+        balance.prepaid += prepaid_term(doc.inv);
+        balance.open += doc.open;
+        if !doc.open.is_zero() {
+            out.open_items.push(OpenItem {
+                invoice: docs[pos],
+                paid: doc.inv.amount - doc.open,
+                open: doc.open,
+            });
+        } else if doc.inv.kind == DocKind::Invoice && doc.paid_by_payment {
+            if let Some(paid_on) = doc.last_payment {
+                out.settlements.push(Settlement {
+                    invoice: docs[pos],
+                    paid_on,
+                });
+            }
+        }
+    }
+    for a in &book.allocations {
+        match (&a.source, a.rule, &a.invoice) {
+            (AllocationSource::Payment(_), AllocationRule::Credit, _) => {
+                balance.unapplied_credit += a.amount
+            }
+            (AllocationSource::Payment(_), _, Some(_)) => balance.applied += a.amount,
+            (AllocationSource::None, AllocationRule::Discount, _) => balance.discounts += a.amount,
+            (AllocationSource::None, AllocationRule::WriteOff, _) => balance.write_offs += a.amount,
+            _ => {}
+        }
+    }
+    out.balances.push(balance);
+    out.allocations.append(&mut book.allocations);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn numbers_compare_naturally() {
+        assert_eq!(natural_cmp("INV-9", "INV-10"), Ordering::Less);
+        assert_eq!(natural_cmp("1043", "1044"), Ordering::Less);
+        assert_eq!(natural_cmp("A-007", "A-7"), Ordering::Less);
+        assert_eq!(natural_cmp("B1", "A2"), Ordering::Greater);
+        assert_eq!(natural_cmp("", "1"), Ordering::Less);
+    }
+}

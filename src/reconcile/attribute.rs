@@ -1,0 +1,385 @@
+//! Attribution: which client each payment belongs to (SPEC section 3). The rules are tried in
+//! order and the first that decides wins: `client-id`, `reference`, `name`, `fuzzy-name`;
+//! otherwise the payment is unmatched with a reason, never guessed.
+//!
+//! Decisions a caller should know:
+//! - `client-id`: the payment's client id, trimmed, equal to a client key (trimmed). Failing
+//!   that, a *canonical* match is accepted when exactly one client has it: case, spaces,
+//!   dashes, dots, slashes and leading zeros of digit runs ignored (`c-007` finds `C7`,
+//!   `00123` finds `123`). An id that matches no client (or several canonically) does not
+//!   stop the later rules; it is mentioned in the reason if the payment ends unmatched.
+//! - `reference`: invoice numbers found in the memo by [`super::memo`] among the invoices (not
+//!   credit notes) dated on or before the as-of date. When they belong to more than one client
+//!   the payment is unmatched and the reason names the invoices and clients.
+//! - Names a client is known by: its name in the clients table (or its key when it has no
+//!   name) and every client name written on its invoices of this run.
+//! - `name`: equal [`name_key`]s; a name shared by several clients decides nothing and the
+//!   payment is unmatched (the fuzzy rule would tie anyway).
+//! - `fuzzy-name`: see [`super::fuzzy`]; looked up once per distinct payer name key.
+//!
+//! Work is parallel over payments (rayon indexed collects keep payment order), then over
+//! distinct payer names for the fuzzy rule; results do not depend on the thread count.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use super::fuzzy::{FuzzyIndex, FuzzyOutcome};
+use super::memo::{scan_memo, usable_key, NumberSet};
+use super::{Attribution, AttributionRule};
+use crate::ingest::Ledger;
+use crate::model::{DocKind, Payment};
+use crate::normalize::{invoice_key, name_key};
+
+/// An attribution plus the invoice indices behind its `references` (this client's invoices
+/// named in the memo, memo order), which allocation needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Attributed {
+    pub attribution: Attribution,
+    pub refs: Vec<usize>,
+}
+
+/// Lookup structures built once per run.
+struct Index<'a> {
+    ledger: &'a Ledger,
+    exact_ids: HashMap<&'a str, &'a str>,
+    canonical_ids: HashMap<String, Vec<&'a str>>,
+    names: HashMap<String, Vec<&'a str>>,
+    fuzzy: FuzzyIndex,
+    numbers: NumberSet,
+    invoices_by_key: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
+        let mut exact_ids = HashMap::new();
+        let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut client_names: BTreeSet<(String, &str)> = BTreeSet::new();
+        for (key, client) in &ledger.clients {
+            exact_ids.insert(key.trim(), key.as_str());
+            let canonical = invoice_key(key);
+            if !canonical.is_empty() {
+                canonical_ids
+                    .entry(canonical)
+                    .or_default()
+                    .push(key.as_str());
+            }
+            let name = if client.name.trim().is_empty() {
+                key
+            } else {
+                &client.name
+            };
+            client_names.insert((name_key(name), key.as_str()));
+        }
+        let mut numbers = NumberSet::default();
+        let mut invoices_by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, inv) in ledger.invoices.iter().enumerate() {
+            if !invoice_in_run[i] {
+                continue;
+            }
+            if !inv.client_name.trim().is_empty() {
+                client_names.insert((name_key(&inv.client_name), inv.client.as_str()));
+            }
+            if inv.kind != DocKind::Invoice {
+                continue;
+            }
+            let key = invoice_key(&inv.number);
+            if usable_key(&key) {
+                numbers.insert(&inv.number, &key);
+                invoices_by_key.entry(key).or_default().push(i);
+            }
+        }
+        let mut names: HashMap<String, Vec<&str>> = HashMap::new();
+        for (name, client) in &client_names {
+            if !name.is_empty() {
+                names.entry(name.clone()).or_default().push(client);
+            }
+        }
+        let fuzzy = FuzzyIndex::new(
+            client_names
+                .iter()
+                .map(|(name, client)| (*client, name.replace(' ', ""))),
+        );
+        Index {
+            ledger,
+            exact_ids,
+            canonical_ids,
+            names,
+            fuzzy,
+            numbers,
+            invoices_by_key,
+        }
+    }
+
+    /// The `client-id` rule: `Ok(Some(client))`, or `Err(note)` when the id exists in the
+    /// payment but finds no single client.
+    fn by_client_id(&self, payment: &Payment) -> Result<Option<&'a str>, String> {
+        let Some(id) = payment
+            .client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
+            return Ok(None);
+        };
+        if let Some(key) = self.exact_ids.get(id) {
+            return Ok(Some(key));
+        }
+        match self.canonical_ids.get(&invoice_key(id)).map(Vec::as_slice) {
+            Some([key]) => Ok(Some(key)),
+            Some(many) => Err(format!(
+                "client id \"{id}\" fits several clients ({}) when case and leading zeros are ignored",
+                many.join(", ")
+            )),
+            None => Err(format!("client id \"{id}\" is not a known client")),
+        }
+    }
+
+    fn first_pass(&self, payment_index: usize) -> Step {
+        let payment = &self.ledger.payments[payment_index];
+        let mut notes: Vec<String> = Vec::new();
+        let memo_invoices: Vec<usize> = payment
+            .memo
+            .as_deref()
+            .map(|memo| {
+                scan_memo(memo, &self.numbers)
+                    .iter()
+                    .flat_map(|key| self.invoices_by_key.get(key).into_iter().flatten().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let refs_of = |client: &str| -> Vec<usize> {
+            let mut refs: Vec<usize> = Vec::new();
+            for &i in &memo_invoices {
+                if self.ledger.invoices[i].client == client && !refs.contains(&i) {
+                    refs.push(i);
+                }
+            }
+            refs
+        };
+        let done = |client: &str, rule: AttributionRule, note: String, refs: Vec<usize>| {
+            Step::Done(self.attributed(payment_index, Some(client), Some(rule), note, refs))
+        };
+
+        // 1. client-id
+        match self.by_client_id(payment) {
+            Ok(Some(client)) => {
+                return done(
+                    client,
+                    AttributionRule::ClientId,
+                    String::new(),
+                    refs_of(client),
+                )
+            }
+            Ok(None) => {}
+            Err(note) => notes.push(note),
+        }
+        // 2. reference
+        let clients: BTreeSet<&str> = memo_invoices
+            .iter()
+            .map(|&i| self.ledger.invoices[i].client.as_str())
+            .collect();
+        match clients.len() {
+            0 => {}
+            1 => {
+                let client = *clients.first().expect("one client");
+                return done(
+                    client,
+                    AttributionRule::Reference,
+                    String::new(),
+                    refs_of(client),
+                );
+            }
+            _ => {
+                let named: Vec<String> = memo_invoices
+                    .iter()
+                    .map(|&i| {
+                        let inv = &self.ledger.invoices[i];
+                        format!("{} (client {})", inv.number, inv.client)
+                    })
+                    .collect();
+                let reason = format!(
+                    "the memo names invoices of more than one client: {}; not guessed",
+                    named.join(", ")
+                );
+                return Step::Done(self.attributed(payment_index, None, None, reason, Vec::new()));
+            }
+        }
+        // 3. name
+        let payer = payment.payer.as_deref().map(str::trim).unwrap_or_default();
+        let key = name_key(payer);
+        if key.is_empty() {
+            notes.push(if payer.is_empty() {
+                "no payer name".to_string()
+            } else {
+                format!("payer \"{payer}\" has no usable name")
+            });
+            if payment.memo.as_deref().is_none_or(|m| m.trim().is_empty()) {
+                notes.push("no memo".to_string());
+            } else {
+                notes.push("no invoice number of this run in the memo".to_string());
+            }
+            if payment
+                .client_id
+                .as_deref()
+                .is_none_or(|c| c.trim().is_empty())
+            {
+                notes.insert(0, "no client id".to_string());
+            }
+            return Step::Done(self.attributed(
+                payment_index,
+                None,
+                None,
+                notes.join("; "),
+                Vec::new(),
+            ));
+        }
+        match self.names.get(&key).map(Vec::as_slice) {
+            Some([client]) => {
+                return done(client, AttributionRule::Name, String::new(), Vec::new())
+            }
+            Some(many) => {
+                notes.push(format!(
+                    "payer \"{payer}\" matches the names of several clients ({}); not guessed",
+                    many.join(", ")
+                ));
+                return Step::Done(self.attributed(
+                    payment_index,
+                    None,
+                    None,
+                    notes.join("; "),
+                    Vec::new(),
+                ));
+            }
+            None => {}
+        }
+        // 4. fuzzy-name, resolved later once per distinct name.
+        Step::Fuzzy {
+            payment: payment_index,
+            key: key.replace(' ', ""),
+            notes,
+        }
+    }
+
+    fn attributed(
+        &self,
+        payment: usize,
+        client: Option<&str>,
+        rule: Option<AttributionRule>,
+        note: String,
+        refs: Vec<usize>,
+    ) -> Attributed {
+        Attributed {
+            attribution: Attribution {
+                payment,
+                client: client.map(str::to_string),
+                rule,
+                references: refs
+                    .iter()
+                    .map(|&i| self.ledger.invoices[i].number.clone())
+                    .collect(),
+                note,
+            },
+            refs,
+        }
+    }
+
+    fn client_label(&self, key: &str) -> String {
+        match self.ledger.clients.get(key) {
+            Some(c) if !c.name.trim().is_empty() && c.name != key => format!("{} ({key})", c.name),
+            _ => key.to_string(),
+        }
+    }
+
+    fn finish_fuzzy(
+        &self,
+        payment: usize,
+        mut notes: Vec<String>,
+        outcome: &FuzzyOutcome,
+    ) -> Attributed {
+        let payer = self.ledger.payments[payment]
+            .payer
+            .as_deref()
+            .unwrap_or_default()
+            .trim();
+        match outcome {
+            FuzzyOutcome::Matched { client, similarity } => self.attributed(
+                payment,
+                Some(client),
+                Some(AttributionRule::FuzzyName),
+                format!(
+                    "payer \"{payer}\" is similar to {} (similarity {:.3})",
+                    self.client_label(client),
+                    similarity.value()
+                ),
+                Vec::new(),
+            ),
+            FuzzyOutcome::Tie { best, second } => {
+                notes.push(format!(
+                    "payer \"{payer}\" is about as similar to {} ({:.3}) as to {} ({:.3}); not guessed",
+                    self.client_label(&best.0),
+                    best.1.value(),
+                    self.client_label(&second.0),
+                    second.1.value()
+                ));
+                self.attributed(payment, None, None, notes.join("; "), Vec::new())
+            }
+            FuzzyOutcome::TooFar { best } => {
+                let mut reason = format!("payer \"{payer}\" matches no client name");
+                if let Some((client, sim)) = best {
+                    reason.push_str(&format!(
+                        " (closest: {}, similarity {:.3}, below 0.90)",
+                        self.client_label(client),
+                        sim.value()
+                    ));
+                }
+                notes.push(reason);
+                self.attributed(payment, None, None, notes.join("; "), Vec::new())
+            }
+        }
+    }
+}
+
+enum Step {
+    Done(Attributed),
+    Fuzzy {
+        payment: usize,
+        key: String,
+        notes: Vec<String>,
+    },
+}
+
+/// Attributes the payments at `payments` (indices into `ledger.payments`, ascending) to
+/// clients. `invoice_in_run[i]` says whether invoice `i` is dated on or before the as-of date.
+/// The result has one entry per given payment, in the same order.
+pub(crate) fn attribute(
+    ledger: &Ledger,
+    invoice_in_run: &[bool],
+    payments: &[usize],
+) -> Vec<Attributed> {
+    let index = Index::new(ledger, invoice_in_run);
+    let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
+    let fuzzy_keys: BTreeSet<String> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Fuzzy { key, .. } => Some(key.clone()),
+            Step::Done(_) => None,
+        })
+        .collect();
+    let fuzzy_keys: Vec<String> = fuzzy_keys.into_iter().collect();
+    let outcomes: HashMap<&str, FuzzyOutcome> = fuzzy_keys
+        .par_iter()
+        .map(|key| (key.as_str(), index.fuzzy.lookup(key)))
+        .collect();
+    steps
+        .into_par_iter()
+        .map(|step| match step {
+            Step::Done(a) => a,
+            Step::Fuzzy {
+                payment,
+                key,
+                notes,
+            } => index.finish_fuzzy(payment, notes, &outcomes[key.as_str()]),
+        })
+        .collect()
+}

@@ -1,0 +1,385 @@
+//! The checks of SPEC section 4, recomputed from the ledger and the finished reconciliation
+//! rather than trusted from the allocation's own running totals. A failure is a bug in this
+//! module's siblings, never a data problem, and stops the run with
+//! [`ReconcileError::Invariant`] naming the client, currency and difference.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::allocate::prepaid_term;
+use super::{AllocationSource, Balance, InvariantCheck, ReconcileError, Reconciliation};
+use crate::ingest::Ledger;
+use crate::model::DocKind;
+
+fn fail(client: &str, currency: &str, detail: String) -> ReconcileError {
+    ReconcileError::Invariant {
+        client: client.to_string(),
+        currency: currency.to_string(),
+        detail,
+    }
+}
+
+fn passed(name: &str, detail: String) -> InvariantCheck {
+    InvariantCheck {
+        name: name.to_string(),
+        passed: true,
+        detail,
+    }
+}
+
+/// Runs every check; all returned checks passed.
+///
+/// # Errors
+/// [`ReconcileError::Invariant`] for the first check that fails.
+pub(crate) fn check(
+    ledger: &Ledger,
+    rec: &Reconciliation,
+    invoice_in_run: &[bool],
+    payment_in_run: &[bool],
+) -> Result<Vec<InvariantCheck>, ReconcileError> {
+    Ok(vec![
+        every_payment_attributed(rec, payment_in_run, invoice_in_run)?,
+        balances(ledger, rec, invoice_in_run)?,
+        documents(ledger, rec, invoice_in_run)?,
+        payments(ledger, rec)?,
+    ])
+}
+
+fn every_payment_attributed(
+    rec: &Reconciliation,
+    payment_in_run: &[bool],
+    invoice_in_run: &[bool],
+) -> Result<InvariantCheck, ReconcileError> {
+    let expected: Vec<usize> = (0..payment_in_run.len())
+        .filter(|&p| payment_in_run[p])
+        .collect();
+    let got: Vec<usize> = rec.attributions.iter().map(|a| a.payment).collect();
+    if got != expected {
+        return Err(fail(
+            "(all)",
+            "",
+            format!(
+                "{} payments of this run but {} attributions, or not one each",
+                expected.len(),
+                got.len()
+            ),
+        ));
+    }
+    let left_out_invoices = invoice_in_run.iter().filter(|x| !**x).count();
+    if rec.left_out.payments + expected.len() != payment_in_run.len()
+        || rec.left_out.invoices != left_out_invoices
+    {
+        return Err(fail(
+            "(all)",
+            "",
+            "left-out counts do not add up".to_string(),
+        ));
+    }
+    Ok(passed(
+        "every payment attributed or unmatched",
+        format!(
+            "{} payments: {} attributed, {} unmatched; {} left out by the as-of date",
+            expected.len(),
+            rec.attributions
+                .iter()
+                .filter(|a| a.client.is_some())
+                .count(),
+            rec.attributions
+                .iter()
+                .filter(|a| a.client.is_none())
+                .count(),
+            rec.left_out.payments
+        ),
+    ))
+}
+
+/// invoiced − credited − prepaid − applied − discounts − write-offs = open = Σ open items,
+/// per client and currency, each term recomputed from the ledger and the allocation list.
+fn balances(
+    ledger: &Ledger,
+    rec: &Reconciliation,
+    invoice_in_run: &[bool],
+) -> Result<InvariantCheck, ReconcileError> {
+    let mut expect: BTreeMap<(String, String), Balance> = BTreeMap::new();
+    let mut add = |client: &str, currency: &str, f: &dyn Fn(&mut Balance)| {
+        f(expect
+            .entry((client.to_string(), currency.to_string()))
+            .or_default());
+    };
+    for (i, inv) in ledger.invoices.iter().enumerate() {
+        if !invoice_in_run[i] {
+            continue;
+        }
+        let amount = inv.amount;
+        let prepaid = prepaid_term(inv);
+        let kind = inv.kind;
+        add(&inv.client, &inv.currency, &|b| {
+            match kind {
+                DocKind::Invoice => b.invoiced += amount,
+                DocKind::CreditNote => b.credited += amount.abs(),
+            }
+            b.prepaid += prepaid;
+        });
+    }
+    for a in &rec.allocations {
+        let amount = a.amount;
+        match (&a.source, a.rule, a.invoice.is_some()) {
+            (AllocationSource::Payment(_), super::AllocationRule::Credit, _) => {
+                add(&a.client, &a.currency, &|b| b.unapplied_credit += amount);
+            }
+            (AllocationSource::Payment(_), _, true) => {
+                add(&a.client, &a.currency, &|b| b.applied += amount)
+            }
+            (AllocationSource::None, super::AllocationRule::Discount, _) => {
+                add(&a.client, &a.currency, &|b| b.discounts += amount);
+            }
+            (AllocationSource::None, super::AllocationRule::WriteOff, _) => {
+                add(&a.client, &a.currency, &|b| b.write_offs += amount);
+            }
+            _ => add(&a.client, &a.currency, &|_| {}),
+        }
+    }
+    for item in &rec.open_items {
+        let inv = &ledger.invoices[item.invoice];
+        let open = item.open;
+        add(&inv.client, &inv.currency, &|b| b.open += open);
+    }
+    let got: BTreeMap<(String, String), &Balance> = rec
+        .balances
+        .iter()
+        .map(|b| ((b.client.clone(), b.currency.clone()), b))
+        .collect();
+    for ((client, currency), e) in &expect {
+        let rest = e.invoiced - e.credited - e.prepaid - e.applied - e.discounts - e.write_offs;
+        if rest != e.open {
+            return Err(fail(
+                client,
+                currency,
+                format!(
+                    "invoiced {} − credited {} − prepaid {} − applied {} − discounts {} − write-offs {} = {}, \
+                     but the open items add up to {} (difference {})",
+                    e.invoiced,
+                    e.credited,
+                    e.prepaid,
+                    e.applied,
+                    e.discounts,
+                    e.write_offs,
+                    rest,
+                    e.open,
+                    rest - e.open
+                ),
+            ));
+        }
+        let Some(b) = got.get(&(client.clone(), currency.clone())) else {
+            return Err(fail(
+                client,
+                currency,
+                "no balance was reported".to_string(),
+            ));
+        };
+        let mut reported = (*b).clone();
+        reported.client.clone_from(client);
+        reported.currency.clone_from(currency);
+        let mut expected = e.clone();
+        expected.client.clone_from(client);
+        expected.currency.clone_from(currency);
+        if reported != expected {
+            return Err(fail(
+                client,
+                currency,
+                format!(
+                    "reported balance {reported:?} differs from the recomputed {expected:?} (open difference {})",
+                    reported.open - expected.open
+                ),
+            ));
+        }
+    }
+    if got.len() != expect.len() {
+        return Err(fail(
+            "(all)",
+            "",
+            format!("{} balances reported, {} expected", got.len(), expect.len()),
+        ));
+    }
+    Ok(passed(
+        "balance per client and currency",
+        format!(
+            "{} client-currency balances: invoiced − credit notes − prepaid − applied − discounts − write-offs = open items",
+            expect.len()
+        ),
+    ))
+}
+
+/// Each document's open balance equals its opening balance minus what was applied to it (plus,
+/// for a credit note, what it gave away), and open items hold exactly the non-zero ones.
+fn documents(
+    ledger: &Ledger,
+    rec: &Reconciliation,
+    invoice_in_run: &[bool],
+) -> Result<InvariantCheck, ReconcileError> {
+    // (client, currency, number) -> expected open
+    let mut expect: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    for (i, inv) in ledger.invoices.iter().enumerate() {
+        if invoice_in_run[i] {
+            *expect
+                .entry((&inv.client, &inv.currency, &inv.number))
+                .or_default() += inv.amount - prepaid_term(inv);
+        }
+    }
+    for a in &rec.allocations {
+        if let Some(number) = &a.invoice {
+            *expect.entry((&a.client, &a.currency, number)).or_default() -= a.amount;
+        }
+        if let AllocationSource::CreditNote(number) = &a.source {
+            *expect.entry((&a.client, &a.currency, number)).or_default() += a.amount;
+        }
+    }
+    let mut got: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut open_total: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+    for item in &rec.open_items {
+        let inv = &ledger.invoices[item.invoice];
+        if item.open.is_zero() || item.paid + item.open != inv.amount {
+            return Err(fail(
+                &inv.client,
+                &inv.currency,
+                format!(
+                    "open item {}: amount {} ≠ paid {} + open {}",
+                    inv.number, inv.amount, item.paid, item.open
+                ),
+            ));
+        }
+        *got.entry((&inv.client, &inv.currency, &inv.number))
+            .or_default() += item.open;
+        *open_total.entry((&inv.client, &inv.currency)).or_default() += item.open;
+    }
+    for ((client, currency, number), open) in &expect {
+        let actual = got
+            .get(&(*client, *currency, *number))
+            .copied()
+            .unwrap_or_default();
+        if *open != actual {
+            return Err(fail(
+                client,
+                currency,
+                format!(
+                    "document {number}: opening balance minus allocations is {open}, but its open item says {actual} (difference {})",
+                    open - actual
+                ),
+            ));
+        }
+    }
+    for b in &rec.balances {
+        let total = open_total
+            .get(&(b.client.as_str(), b.currency.as_str()))
+            .copied()
+            .unwrap_or_default();
+        if b.open != total {
+            return Err(fail(
+                &b.client,
+                &b.currency,
+                format!(
+                    "open total {} ≠ sum of open items {total} (difference {})",
+                    b.open,
+                    b.open - total
+                ),
+            ));
+        }
+    }
+    Ok(passed(
+        "open total = sum of open items",
+        format!(
+            "{} documents, {} open items",
+            expect.len(),
+            rec.open_items.len()
+        ),
+    ))
+}
+
+/// Every payment amount = its applied parts + its unapplied credit, or it is unmatched and
+/// listed whole.
+fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, ReconcileError> {
+    // Payment ids need not be unique across files, so compare per (client, currency, id).
+    let mut paid: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut credit_listed: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let unapplied: BTreeMap<usize, Vec<&super::Unapplied>> =
+        rec.unapplied.iter().fold(BTreeMap::new(), |mut m, u| {
+            m.entry(u.payment).or_insert_with(Vec::new).push(u);
+            m
+        });
+    for a in &rec.attributions {
+        let p = &ledger.payments[a.payment];
+        let listed = unapplied
+            .get(&a.payment)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match &a.client {
+            None => {
+                if !matches!(listed, [u] if u.client.is_none() && u.amount == p.amount && u.currency == p.currency)
+                {
+                    return Err(fail(
+                        "(unmatched)",
+                        &p.currency,
+                        format!(
+                            "unmatched payment {} of {} is not listed whole as unapplied",
+                            p.id, p.amount
+                        ),
+                    ));
+                }
+            }
+            Some(client) => {
+                *paid.entry((client, &p.currency, &p.id)).or_default() += p.amount;
+                for u in listed {
+                    if u.client.as_deref() != Some(client.as_str()) {
+                        return Err(fail(
+                            client,
+                            &p.currency,
+                            format!("payment {}: unapplied entry of another client", p.id),
+                        ));
+                    }
+                    *credit_listed
+                        .entry((client, &p.currency, &p.id))
+                        .or_default() += u.amount;
+                }
+            }
+        }
+    }
+    let mut moved: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut credited: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    for a in &rec.allocations {
+        if let AllocationSource::Payment(id) = &a.source {
+            *moved.entry((&a.client, &a.currency, id)).or_default() += a.amount;
+            if a.invoice.is_none() {
+                *credited.entry((&a.client, &a.currency, id)).or_default() += a.amount;
+            }
+        }
+    }
+    for (key, amount) in &paid {
+        let applied = moved.get(key).copied().unwrap_or_default();
+        if *amount != applied {
+            return Err(fail(
+                key.0,
+                key.1,
+                format!(
+                    "payment {}: amount {amount} ≠ applied parts + credit {applied} (difference {})",
+                    key.2,
+                    amount - applied
+                ),
+            ));
+        }
+    }
+    if moved.keys().any(|k| !paid.contains_key(k)) || credited != credit_listed {
+        return Err(fail(
+            "(all)",
+            "",
+            "allocations or unapplied credits without a matching attributed payment".to_string(),
+        ));
+    }
+    Ok(passed(
+        "payments fully accounted",
+        format!(
+            "{} payments: applied parts + unapplied credit = amount, or listed as unmatched",
+            rec.attributions.len()
+        ),
+    ))
+}

@@ -1,0 +1,605 @@
+//! Finding invoice numbers in the free text of a payment's reference/memo (SPEC section 3,
+//! rule `reference`), in English and Hebrew, without mistaking amounts, dates or phone numbers
+//! for invoice numbers.
+//!
+//! Tokenisation, in order:
+//! 1. The memo is put in Unicode NFKC form (full-width digits, `№` -> `No`).
+//! 2. **Tokens** are maximal runs of letters and digits, where a dash, dot, slash or underscore
+//!    between two letters/digits stays inside the token (`INV-1043/INV-1044`, `2026/0012`),
+//!    and a comma or apostrophe between two digits does too (`1,043.00`). Everything else
+//!    (spaces, `#`, `:`, `(`, `,` after a letter, quotes, `₪`, ...) separates tokens.
+//! 3. A token is split into **parts** at those inner separators. A part that is a Hebrew
+//!    prefix letter or two (`ו ב ל מ ה ש כ`) glued to digits (`ו1045`) is split after the
+//!    prefix.
+//! 4. Purely numeric tokens are **left out** when they look like
+//!    - an amount: `1,043` `1,043.00` `1.043,00` `1043.00` `12.5`; or a number right next to a
+//!      currency sign or code (`₪`, `$`, `€`, `£`, `ILS`, `NIS`, `USD`, `EUR`, `ש"ח`, `שקל`) or
+//!      followed by `%`;
+//!    - a date: three groups `d.m.yyyy` / `yyyy-mm-dd` shapes (any of `.` `/` `-`, whether or
+//!      not the date exists: `10.43.2026` too), or two groups `dd/mm`, `mm/yyyy`, `yyyy/mm`;
+//!    - a phone number: a token right after `+`; a grouped number starting with `0` with 9–10
+//!      digits in all (`050-123-1043`, `03-1234567`, `054 123 1043`); or the digit groups
+//!      after `tel`, `phone`, `mobile`, `fax`, `טל`, `טלפון`, `נייד`, `פקס`.
+//!
+//!    Exception: a token left out by its own shape (amount, date, grouped phone) whose text is
+//!    exactly an invoice number as written (case ignored) still counts — the writer evidently
+//!    meant that number. Tokens left out by their neighbours (currency, `+`, phone words) never
+//!    come back.
+//! 5. **Candidates** are runs of consecutive parts of one token, plus one extra join: a
+//!    letters-only word followed, across spaces, `#`, `:` or `.`, by a part starting with a
+//!    digit (`inv 1043`, `No. 1043`, `Inv#1043`). A candidate's key is
+//!    [`invoice_key`](crate::normalize::invoice_key) of its text; it must contain a digit and
+//!    be at least 3 characters long. Runs never start or end inside a part, so `10430` never
+//!    matches `1043` (a number is always a whole token or a whole part of one).
+//! 6. Matching is leftmost-longest: at each part the longest run whose key is an invoice of the
+//!    run wins, and scanning continues after it. Repeats are reported once, first position.
+
+use std::collections::{HashMap, HashSet};
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::normalize::invoice_key_nfkc;
+
+/// Invoice numbers of this run, as keys and as written, for memo scanning.
+#[derive(Debug, Default)]
+pub(crate) struct NumberSet {
+    keys: HashSet<String>,
+    /// Upper-case number as written -> its key.
+    verbatim: HashMap<String, String>,
+    /// Most letter/digit runs in any number: no candidate needs more parts than that.
+    max_parts: usize,
+}
+
+impl NumberSet {
+    /// Adds an invoice number. Keys shorter than 3 characters or without a digit are ignored.
+    pub(crate) fn insert(&mut self, number: &str, key: &str) {
+        if !usable_key(key) {
+            return;
+        }
+        self.keys.insert(key.to_string());
+        self.verbatim.insert(
+            number.trim().nfkc().collect::<String>().to_uppercase(),
+            key.to_string(),
+        );
+        self.max_parts = self.max_parts.max(class_runs(number));
+    }
+}
+
+/// Whether a key can be a reference at all.
+pub(crate) fn usable_key(key: &str) -> bool {
+    key.chars().count() >= 3 && key.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Number of maximal runs of letters or of digits in `text`.
+fn class_runs(text: &str) -> usize {
+    let mut runs = 0;
+    let mut last: Option<bool> = None;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            let digit = c.is_ascii_digit();
+            if last != Some(digit) {
+                runs += 1;
+            }
+            last = Some(digit);
+        } else {
+            last = None;
+        }
+    }
+    runs
+}
+
+const JOINERS: &[char] = &['-', '\u{2013}', '\u{2014}', '.', '/', '_'];
+const HEBREW_PREFIXES: &[char] = &['ו', 'ב', 'ל', 'מ', 'ה', 'ש', 'כ'];
+const CURRENCY_SIGNS: &[char] = &['₪', '$', '€', '£'];
+const CURRENCY_WORDS: &[&str] = &[
+    "ils",
+    "nis",
+    "usd",
+    "eur",
+    "gbp",
+    "שח",
+    "שקל",
+    "שקלים",
+    "דולר",
+    "יורו",
+];
+const PHONE_WORDS: &[&str] = &[
+    "tel",
+    "phone",
+    "ph",
+    "mobile",
+    "cell",
+    "fax",
+    "whatsapp",
+    "טל",
+    "טלפון",
+    "נייד",
+    "פקס",
+];
+
+#[derive(Debug)]
+struct Part {
+    start: usize,
+    end: usize,
+    /// The separator before this part inside its token (`None` for a token's first part or a
+    /// split-off Hebrew prefix).
+    sep: Option<char>,
+    /// May this part extend a run that ends with the previous part?
+    joins_prev: bool,
+}
+
+#[derive(Debug)]
+struct Token {
+    start: usize,
+    end: usize,
+    parts: Vec<Part>,
+    left_out: bool,
+    /// Left out by its own shape (amount, date, grouped phone), not by its neighbours: only
+    /// then may a verbatim invoice number bring it back.
+    by_shape: bool,
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit()
+}
+
+fn lex(chars: &[char]) -> Vec<Token> {
+    let n = chars.len();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !chars[i].is_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut parts = Vec::new();
+        let mut part_start = i;
+        let mut sep = None;
+        let mut j = i;
+        loop {
+            while j < n && chars[j].is_alphanumeric() {
+                j += 1;
+            }
+            push_part(chars, &mut parts, part_start, j, sep);
+            // An inner separator continues the token.
+            if j + 1 < n && chars[j + 1].is_alphanumeric() {
+                let c = chars[j];
+                let inner = JOINERS.contains(&c)
+                    || (matches!(c, ',' | '\'')
+                        && is_digit(chars[j - 1])
+                        && is_digit(chars[j + 1]));
+                if inner {
+                    sep = Some(c);
+                    part_start = j + 1;
+                    j += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        tokens.push(Token {
+            start,
+            end: j,
+            parts,
+            left_out: false,
+            by_shape: false,
+        });
+        i = j;
+    }
+    tokens
+}
+
+fn push_part(chars: &[char], parts: &mut Vec<Part>, start: usize, end: usize, sep: Option<char>) {
+    // `,` and `'` separate list items or thousands; never join across them.
+    let joins = sep.is_some_and(|c| JOINERS.contains(&c));
+    let text = &chars[start..end];
+    let prefix = text
+        .iter()
+        .take_while(|c| HEBREW_PREFIXES.contains(c))
+        .count();
+    if (1..=2).contains(&prefix)
+        && text.len() > prefix
+        && text[prefix..].iter().all(|c| is_digit(*c))
+    {
+        parts.push(Part {
+            start,
+            end: start + prefix,
+            sep,
+            joins_prev: joins,
+        });
+        parts.push(Part {
+            start: start + prefix,
+            end,
+            sep: None,
+            joins_prev: true,
+        });
+    } else {
+        parts.push(Part {
+            start,
+            end,
+            sep,
+            joins_prev: joins,
+        });
+    }
+}
+
+fn all_digits(chars: &[char]) -> bool {
+    !chars.is_empty() && chars.iter().all(|c| is_digit(*c))
+}
+
+fn numeric(token: &Token, chars: &[char]) -> bool {
+    token
+        .parts
+        .iter()
+        .all(|p| all_digits(&chars[p.start..p.end]))
+}
+
+/// Digit groups and the separators between them of a numeric token.
+fn groups(token: &Token) -> (Vec<usize>, Vec<char>) {
+    let lens = token.parts.iter().map(|p| p.end - p.start).collect();
+    let seps = token.parts.iter().skip(1).filter_map(|p| p.sep).collect();
+    (lens, seps)
+}
+
+fn looks_like_amount(lens: &[usize], seps: &[char]) -> bool {
+    match (lens, seps) {
+        // 1043.00, 12.5, 1043,50
+        ([_, d], [s]) if matches!(s, '.' | ',') && (1..=2).contains(d) => true,
+        _ => {
+            // 1,043 / 1.043.000 / 1,043.00 / 1.043,00 / 1'043
+            let Some(&thousands) = seps.first() else {
+                return false;
+            };
+            if !matches!(thousands, ',' | '.' | '\'') || !(1..=3).contains(&lens[0]) {
+                return false;
+            }
+            let mut k = 1;
+            while k < lens.len() && seps[k - 1] == thousands && lens[k] == 3 {
+                k += 1;
+            }
+            if k == lens.len() {
+                return k > 1;
+            }
+            k > 1
+                && k + 1 == lens.len()
+                && matches!(seps[k - 1], '.' | ',')
+                && seps[k - 1] != thousands
+                && (1..=2).contains(&lens[k])
+        }
+    }
+}
+
+fn looks_like_date(lens: &[usize], seps: &[char], chars: &[char], token: &Token) -> bool {
+    let day = |l: usize| (1..=2).contains(&l);
+    let year_at = |k: usize| {
+        let p = &token.parts[k];
+        let text = &chars[p.start..p.end];
+        text.len() == 4 && matches!(text[..2], ['1', '9'] | ['2', '0'])
+    };
+    if !seps.iter().all(|s| matches!(s, '.' | '/' | '-')) || seps.windows(2).any(|w| w[0] != w[1]) {
+        return false;
+    }
+    match lens {
+        [a, b, c] => (day(*a) && day(*b) && matches!(c, 2 | 4)) || (*a == 4 && day(*b) && day(*c)),
+        [a, b] => (day(*a) && day(*b)) || (day(*a) && year_at(1)) || (year_at(0) && day(*b)),
+        _ => false,
+    }
+}
+
+fn looks_like_grouped_phone(lens: &[usize], seps: &[char], first: char) -> bool {
+    let digits: usize = lens.iter().sum();
+    lens.len() >= 2
+        && first == '0'
+        && (9..=10).contains(&digits)
+        && seps.iter().all(|s| matches!(s, '-' | '.'))
+}
+
+/// Text between two positions, for looking at what separates tokens.
+fn gap(chars: &[char], from: usize, to: usize) -> &[char] {
+    &chars[from.min(to)..to]
+}
+
+fn lower(chars: &[char]) -> String {
+    chars.iter().flat_map(|c| c.to_lowercase()).collect()
+}
+
+/// Marks amount-, date- and phone-shaped numeric tokens as left out.
+fn classify(tokens: &mut [Token], chars: &[char]) {
+    let count = tokens.len();
+    let mut phone_run_left = 0usize; // digits still allowed in a phone sequence being absorbed
+    for t in 0..count {
+        let is_numeric = numeric(&tokens[t], chars);
+        let before = gap(
+            chars,
+            if t == 0 { 0 } else { tokens[t - 1].end },
+            tokens[t].start,
+        );
+        let after_end = if t + 1 < count {
+            tokens[t + 1].start
+        } else {
+            chars.len()
+        };
+        let after = gap(chars, tokens[t].end, after_end);
+        if !is_numeric {
+            // A phone keyword starts a phone sequence; anything else ends one.
+            phone_run_left =
+                if PHONE_WORDS.contains(&lower(&chars[tokens[t].start..tokens[t].end]).as_str()) {
+                    15
+                } else {
+                    0
+                };
+            continue;
+        }
+        let (lens, seps) = groups(&tokens[t]);
+        let digits: usize = lens.iter().sum();
+        let first = chars[tokens[t].start];
+        let spaced = before
+            .iter()
+            .all(|c| c.is_whitespace() || matches!(c, '(' | ')' | '-'));
+        let mut left_out = false;
+
+        // Continuing a phone sequence (after a keyword, `+` or a leading 0 group).
+        if phone_run_left > 0 && spaced && digits <= phone_run_left {
+            left_out = true;
+            phone_run_left -= digits;
+        } else {
+            phone_run_left = 0;
+        }
+        if before.last() == Some(&'+') {
+            left_out = true;
+            phone_run_left = 15usize.saturating_sub(digits);
+        }
+        let by_shape = looks_like_amount(&lens, &seps)
+            || looks_like_date(&lens, &seps, chars, &tokens[t])
+            || looks_like_grouped_phone(&lens, &seps, first);
+        // `054 123 1043`: a 0-led short group followed by space-separated groups, 9-10 digits.
+        if !left_out && !by_shape && lens.len() == 1 && first == '0' && (2..=4).contains(&digits) {
+            let mut total = digits;
+            let mut k = t + 1;
+            while k < count
+                && total < 10
+                && numeric(&tokens[k], chars)
+                && tokens[k].parts.len() == 1
+                && gap(chars, tokens[k - 1].end, tokens[k].start)
+                    .iter()
+                    .all(|c| *c == ' ')
+            {
+                total += tokens[k].end - tokens[k].start;
+                k += 1;
+            }
+            if k > t + 1 && (9..=10).contains(&total) {
+                left_out = true;
+                phone_run_left = total - digits;
+            }
+        }
+        // Money: next to a currency sign or code, or a percentage.
+        let prev_word = (t > 0).then(|| lower(&chars[tokens[t - 1].start..tokens[t - 1].end]));
+        let next_word =
+            (t + 1 < count).then(|| lower(&chars[tokens[t + 1].start..tokens[t + 1].end]));
+        let trimmed_before: Vec<char> = before
+            .iter()
+            .copied()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let trimmed_after: Vec<char> = after
+            .iter()
+            .copied()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let sign_before = trimmed_before
+            .last()
+            .is_some_and(|c| CURRENCY_SIGNS.contains(c));
+        let sign_after = trimmed_after
+            .first()
+            .is_some_and(|c| CURRENCY_SIGNS.contains(c) || *c == '%');
+        let word_before = trimmed_before.is_empty()
+            && prev_word
+                .as_deref()
+                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
+        let word_after = trimmed_after.is_empty()
+            && next_word
+                .as_deref()
+                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
+        // ש"ח / ש״ח: the quote splits it into two tokens.
+        let shekel_after = next_word.as_deref() == Some("ש")
+            && trimmed_after.is_empty()
+            && t + 2 < count
+            && lower(&chars[tokens[t + 2].start..tokens[t + 2].end]) == "ח"
+            && gap(chars, tokens[t + 1].end, tokens[t + 2].start)
+                .iter()
+                .all(|c| matches!(c, '"' | '\u{05F4}' | '\''));
+        if sign_before || sign_after || word_before || word_after || shekel_after {
+            left_out = true;
+        }
+        tokens[t].left_out = left_out || by_shape;
+        tokens[t].by_shape = by_shape && !left_out;
+    }
+}
+
+/// Invoice keys named in `memo`, in memo order, each once. See the module documentation for
+/// the rules.
+pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    if numbers.keys.is_empty() || !memo.chars().any(|c| c.is_ascii_digit() || !c.is_ascii()) {
+        return found;
+    }
+    let chars: Vec<char> = memo.nfkc().collect();
+    if !chars.iter().any(|c| c.is_ascii_digit()) {
+        return found;
+    }
+    let mut tokens = lex(&chars);
+    classify(&mut tokens, &chars);
+
+    // Flatten the usable parts; `link[i]` says whether part i may follow part i-1 in a run.
+    let mut parts: Vec<(usize, usize, Option<char>)> = Vec::new();
+    let mut link: Vec<bool> = Vec::new();
+    let mut prev_token: Option<usize> = None;
+    let push = |found: &mut Vec<String>, key: String| {
+        if !found.contains(&key) {
+            found.push(key);
+        }
+    };
+    for (t, token) in tokens.iter().enumerate() {
+        if token.left_out {
+            let text: String = chars[token.start..token.end]
+                .iter()
+                .collect::<String>()
+                .to_uppercase();
+            if let Some(key) = numbers.verbatim.get(&text).filter(|_| token.by_shape) {
+                // Flush runs before it in order: scan what we have so far first.
+                scan_parts(&chars, &parts, &link, numbers, &mut found);
+                parts.clear();
+                link.clear();
+                push(&mut found, key.clone());
+            }
+            prev_token = None;
+            continue;
+        }
+        for (k, part) in token.parts.iter().enumerate() {
+            let linked = if k == 0 {
+                // Across tokens: `inv 1043`, `No. 1043`, `Inv#1043`.
+                prev_token.is_some_and(|p| {
+                    let prev = &tokens[p];
+                    let last = prev.parts.last().expect("a token has a part");
+                    p + 1 == t
+                        && chars[last.start..last.end]
+                            .iter()
+                            .all(|c| c.is_alphabetic())
+                        && is_digit(chars[part.start])
+                        && gap(&chars, prev.end, token.start)
+                            .iter()
+                            .all(|c| c.is_whitespace() || matches!(c, '#' | ':' | '.'))
+                })
+            } else {
+                part.joins_prev
+            };
+            parts.push((part.start, part.end, if k == 0 { None } else { part.sep }));
+            link.push(linked);
+        }
+        prev_token = Some(t);
+    }
+    scan_parts(&chars, &parts, &link, numbers, &mut found);
+    found
+}
+
+/// Leftmost-longest matching over a flat list of parts.
+fn scan_parts(
+    chars: &[char],
+    parts: &[(usize, usize, Option<char>)],
+    link: &[bool],
+    numbers: &NumberSet,
+    found: &mut Vec<String>,
+) {
+    let max = numbers.max_parts.max(1);
+    let mut i = 0;
+    while i < parts.len() {
+        let mut end = i;
+        while end + 1 < parts.len() && link[end + 1] && end + 1 - i < max {
+            end += 1;
+        }
+        let mut matched = None;
+        for j in (i..=end).rev() {
+            let has_digit = parts[i..=j]
+                .iter()
+                .any(|(s, e, _)| chars[*s..*e].iter().any(|c| is_digit(*c)));
+            if !has_digit {
+                continue;
+            }
+            let mut text = String::new();
+            for (k, (s, e, sep)) in parts[i..=j].iter().enumerate() {
+                if k > 0 {
+                    // Inside a token keep the separator (it ends a digit run for the key);
+                    // across tokens a space does the same.
+                    text.push(sep.unwrap_or(' '));
+                }
+                text.extend(&chars[*s..*e]);
+            }
+            let key = invoice_key_nfkc(text.chars());
+            if usable_key(&key) && numbers.keys.contains(&key) {
+                matched = Some((j, key));
+                break;
+            }
+        }
+        match matched {
+            Some((j, key)) => {
+                if !found.contains(&key) {
+                    found.push(key);
+                }
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::invoice_key;
+
+    fn set(numbers: &[&str]) -> NumberSet {
+        let mut s = NumberSet::default();
+        for n in numbers {
+            s.insert(n, &invoice_key(n));
+        }
+        s
+    }
+
+    fn scan(memo: &str, numbers: &[&str]) -> Vec<String> {
+        scan_memo(memo, &set(numbers))
+    }
+
+    #[test]
+    fn finds_several_numbers_in_hebrew_and_english() {
+        let n = ["1043", "1044", "1045"];
+        assert_eq!(
+            scan("תשלום עבור חשבוניות 1043, 1044 ו-1045", &n),
+            ["1043", "1044", "1045"]
+        );
+        assert_eq!(scan("חשבונית 1045 ו1043", &n), ["1045", "1043"]);
+        assert_eq!(scan("inv 1043", &n), ["1043"]);
+        assert_eq!(scan("INV-1043/INV-1044", &n), ["1043", "1044"]);
+        assert_eq!(scan("1043/1044", &n), ["1043", "1044"]);
+        assert_eq!(scan("Inv#1044; #1043 (1045)", &n), ["1044", "1043", "1045"]);
+        assert_eq!(scan("1043 1043 again", &n), ["1043"]);
+    }
+
+    #[test]
+    fn prefixed_numbers_match_with_or_without_the_prefix() {
+        let n = ["INV-1043", "INV-1044", "2026/0012"];
+        assert_eq!(scan("INV-1043/INV-1044", &n), ["INV1043", "INV1044"]);
+        assert_eq!(scan("inv 1043 and inv1044", &n), ["INV1043", "INV1044"]);
+        assert_eq!(scan("No. INV 1043", &n), ["INV1043"]);
+        assert_eq!(scan("ref 2026/12 and 2026-0012", &n), ["202612"]);
+        // The bare number is not the invoice when invoices carry a prefix.
+        assert!(scan("1043", &n).is_empty());
+    }
+
+    #[test]
+    fn amounts_dates_and_phones_are_not_numbers() {
+        let n = ["1043", "1044", "2026", "1104", "4300", "123"];
+        assert!(scan("paid 1,043.00 on 10.43.2026", &n).is_empty());
+        assert!(scan("2026-11-04", &n).is_empty());
+        assert!(scan("1043.00", &n).is_empty());
+        assert!(scan("1.043,00 EUR", &n).is_empty());
+        assert!(scan("₪1043 and 1044 ₪ and 1043 ש\"ח and 1044 ILS and 1043%", &n).is_empty());
+        assert!(scan("call 050-123-1043 or 054 123 1044", &n).is_empty());
+        assert!(scan("tel 03 123 1043, +972 54 123 1044", &n).is_empty());
+        assert!(scan("11/2026 and 04/11", &n).is_empty());
+        assert!(scan("10430 and 21043 and A1043", &n).is_empty());
+        // A real reference next to an amount still counts.
+        assert_eq!(scan("invoice 1044, amount 1,043.00", &n), ["1044"]);
+    }
+
+    #[test]
+    fn verbatim_numbers_beat_shape_rules() {
+        assert_eq!(scan("payment for 12.115", &["12.115"]), ["12115"]);
+        assert_eq!(scan("payment for 12.115", &["12115"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn short_and_letter_only_keys_are_ignored() {
+        assert!(scan("12 and AB", &["12", "AB"]).is_empty());
+    }
+}
