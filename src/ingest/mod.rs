@@ -425,13 +425,14 @@ fn data_rows<'a>(
     table: &'a RawTable,
     header: &'a HeaderMatch,
     report: &mut InputReport,
+    issues: &mut Vec<Issue>,
 ) -> Vec<Row<'a>> {
     let mut rows = Vec::new();
     for (index, cells) in table.rows.iter().enumerate().skip(header.row_index + 1) {
         if cells.iter().all(Cell::is_empty) {
             continue;
         }
-        rows.push(Row {
+        let row = Row {
             cells,
             header,
             origin: Origin {
@@ -439,7 +440,27 @@ fn data_rows<'a>(
                 sheet: table.sheet.clone(),
                 row: table.row_number(index),
             },
-        });
+        };
+        // Cells right of the last header: in a text export this is almost always an amount
+        // with a thousands comma that was not quoted, which shifts every later column.
+        if let Some(extra) = cells
+            .iter()
+            .skip(header.headers.len())
+            .find(|c| !c.is_empty())
+        {
+            issues.push(Issue::at(
+                Severity::Warning,
+                &row.origin,
+                None,
+                Some(&extra.display()),
+                format!(
+                    "the row has cells beyond the {} header columns; they are ignored — check for \
+                     an unquoted comma in an amount or name",
+                    header.headers.len()
+                ),
+            ));
+        }
+        rows.push(row);
     }
     report.rows = rows.len();
     rows
@@ -579,7 +600,7 @@ fn read_clients(
     issues: &mut Vec<Issue>,
 ) {
     use Field::*;
-    let rows = data_rows(table, header, report);
+    let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[LastContact, PromisedDate], report, issues);
     for row in &rows {
         match read_client(row, &orders) {
@@ -741,7 +762,7 @@ fn read_invoices(
     issues: &mut Vec<Issue>,
 ) {
     use Field::*;
-    let rows = data_rows(table, header, report);
+    let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
     for row in &rows {
         if is_totals_row(row, Number) {
@@ -863,7 +884,7 @@ fn read_payments(
     issues: &mut Vec<Issue>,
 ) {
     use Field::*;
-    let rows = data_rows(table, header, report);
+    let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[PaymentDate], report, issues);
     let stem = Path::new(&report.file).file_stem().map_or_else(
         || "payment".to_string(),

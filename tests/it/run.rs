@@ -37,7 +37,7 @@ fn small_month(dir: &Path) {
          Invoice No,Client ID,Client Name,Invoice Date,Due Date,Amount\n\
          INV-001,C1,Alpha Ltd,01/09/2026,01/10/2026,\"1,000.00\"\n\
          INV-002,C1,Alpha Ltd,15/09/2026,15/10/2026,500.00\n\
-         INV-003,C2,בית הקפה בע\"מ,20/10/2026,19/11/2026,₪2,340.50\n\
+         INV-003,C2,בית הקפה בע\"מ,20/10/2026,19/11/2026,\"₪2,340.50\"\n\
          INV-004,C2,בית הקפה בע\"מ,25/11/2026,25/12/2026,100.00\n\
          INV-005,C3,=HYPERLINK(\"http://x\"),01/08/2026,31/08/2026,300.00\n\
          CN-001,C3,=HYPERLINK(\"http://x\"),05/08/2026,05/08/2026,-50.00\n",
@@ -210,7 +210,8 @@ fn bad_rows_are_located_and_strict_fails_after_writing() {
         "Invoice No,Client,Invoice Date,Amount\n\
          A-1,Alpha,01/10/2026,100\n\
          A-2,Alpha,31/02/2026,100\n\
-         A-3,Alpha,01/10/2026,abc\n",
+         A-3,Alpha,01/10/2026,abc\n\
+         A-4,Alpha,01/10/2026,1,200.00\n",
     );
     let args = ["--invoices", "invoices.csv", "--payments", "bank.csv"];
     let (stdout, _) = Arrears::new()
@@ -238,7 +239,9 @@ fn bad_rows_are_located_and_strict_fails_after_writing() {
     let rows_col = col(&header, "row");
     let mut located: Vec<&str> = rows
         .iter()
-        .filter(|r| r[col(&header, "file")] == "invoices.csv")
+        .filter(|r| {
+            r[col(&header, "file")] == "invoices.csv" && r[col(&header, "severity")] == "error"
+        })
         .map(|r| r[rows_col].as_str())
         .collect();
     located.sort_unstable();
