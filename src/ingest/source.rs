@@ -142,6 +142,17 @@ pub enum SourceError {
          save it as .xlsx (File > Save As) and run again"
     )]
     Markup { file: String, what: &'static str },
+    /// A text file with lines in UTF-8 and lines in another encoding.
+    #[error(
+        "{file} mixes text encodings: line {utf8_line} is UTF-8 but line {other_line} is not \
+         (probably Windows-1255 or Windows-1252); save the whole file again in one encoding \
+         (CSV UTF-8), or set `encoding = \"...\"` under [inputs] in arrears.toml"
+    )]
+    MixedEncoding {
+        file: String,
+        utf8_line: usize,
+        other_line: usize,
+    },
     /// Binary content that is neither a workbook nor text.
     #[error(
         "{file} is not a text or spreadsheet file (it contains binary data): \
@@ -843,9 +854,39 @@ fn decode<'a>(
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok((Cow::Borrowed(text), UTF_8.name().to_string()));
     }
+    if let Some((utf8_line, other_line)) = mixed_encoding(bytes) {
+        return Err(SourceError::MixedEncoding {
+            file: file.to_string(),
+            utf8_line,
+            other_line,
+        });
+    }
     let encoding = guess_single_byte(bytes);
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     Ok((text, encoding.name().to_string()))
+}
+
+/// A file that is not UTF-8 as a whole but has both a line of UTF-8 text beyond ASCII and a line
+/// that is not UTF-8 (rows pasted together from two exports): decoding it either way would turn
+/// one part into mojibake silently. Returns the first line number of each kind.
+fn mixed_encoding(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut utf8_line = None;
+    let mut other_line = None;
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.is_ascii() {
+            continue;
+        }
+        let slot = if std::str::from_utf8(line).is_ok() {
+            &mut utf8_line
+        } else {
+            &mut other_line
+        };
+        slot.get_or_insert(index + 1);
+        if let (Some(u), Some(o)) = (utf8_line, other_line) {
+            return Some((u, o));
+        }
+    }
+    None
 }
 
 /// Binary content: a NUL byte, or more than 5% control bytes other than tab, CR, LF and form
@@ -1052,6 +1093,30 @@ mod tests {
         let (text, label) = decode(&bytes, "f", Some(WINDOWS_1255)).unwrap();
         assert!(label.starts_with("windows-1255"));
         assert!(!text.contains("Café"));
+    }
+
+    #[test]
+    fn mixed_encodings_are_refused() {
+        let mut bytes = "No,Name\n1,לקוח א\n".as_bytes().to_vec();
+        let (hebrew, _, _) = WINDOWS_1255.encode("2,לקוח ב\n");
+        bytes.extend_from_slice(&hebrew);
+        let err = read_bytes(&bytes, "mixed.csv", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SourceError::MixedEncoding {
+                    utf8_line: 2,
+                    other_line: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err
+            .to_string()
+            .starts_with("mixed.csv mixes text encodings"));
+        // The config's encoding decides instead.
+        assert!(read_bytes(&bytes, "mixed.csv", Some(WINDOWS_1255)).is_ok());
     }
 
     #[test]

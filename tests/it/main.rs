@@ -1,6 +1,8 @@
 //! Integration tests through the real `arrears` binary, compiled as one test binary.
 
+mod broken;
 mod external;
+mod injection;
 mod readers;
 mod run;
 mod support;
