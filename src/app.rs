@@ -416,10 +416,28 @@ fn summary(
     }
     let _ = writeln!(
         s,
+        "  letters   {} due, {} held back",
+        o.class.letters.len(),
+        o.class.held.len()
+    );
+    let _ = writeln!(
+        s,
         "  payments  {} unmatched, {} client credits (unapplied.csv)",
         unmatched.len(),
         credits
     );
+    let ch = &o.changes;
+    if let Some(prev) = &ch.previous_run {
+        let _ = writeln!(
+            s,
+            "  since {prev}: {} newly overdue, {} escalated, {} cured, {} promises broken, {} new unmatched payments",
+            ch.newly_overdue.len(),
+            ch.escalated.len(),
+            ch.cured.len(),
+            ch.promises_broken.len(),
+            ch.new_unmatched.len()
+        );
+    }
     let _ = writeln!(
         s,
         "  issues    {errors} errors, {warnings} warnings (issues.csv)"
