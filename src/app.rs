@@ -65,6 +65,26 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_batch(&args),
         Command::Check(args) => check(&args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "arrears", &mut out);
+            say(&String::from_utf8_lossy(&out));
+            Ok(0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    say(&String::from_utf8_lossy(&out));
+                    Ok(0)
+                }
+                Err(source) => Err(AppError::Write {
+                    path: "stdout".into(),
+                    source,
+                }),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -284,7 +304,25 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
             letter_entries(&config, &outcome),
         )?)
     };
-    print!("{}", summary(&config, &outcome, &target, recorded.as_ref()));
+    if !args.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of) {
+        let latest = config.output_dir.join("latest.txt");
+        std::fs::write(&latest, format!("{}\r\n", name)).map_err(|source| AppError::Write {
+            path: latest,
+            source,
+        })?;
+    }
+    let facts = report::summary::facts(&config, &outcome, &target, recorded.as_ref());
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&facts).unwrap_or_default();
+        text.push('\n');
+        say(&text);
+    } else if !args.quiet {
+        say(&report::summary::text(
+            &config,
+            &facts,
+            report::summary::Style::detect(),
+        ));
+    }
     let errors = outcome
         .ledger
         .issues
@@ -310,6 +348,24 @@ fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<
     report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv"))?;
     report::csv::write_worklist(dir, config, &o.ledger, &o.class).map_err(wrap("worklist.csv"))?;
     Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`arrears run ... | head`) is not an error.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// The latest dated run folder in `out`.
+fn latest_run(out: &std::path::Path) -> Option<NaiveDate> {
+    std::fs::read_dir(out)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            NaiveDate::parse_from_str(&e.file_name().to_string_lossy(), "%Y-%m-%d").ok()
+        })
+        .max()
 }
 
 /// The history rows for this run's letters.
@@ -345,117 +401,6 @@ fn letter_entries(config: &Config, o: &Outcome) -> Vec<history::Entry> {
             }
         })
         .collect()
-}
-
-/// The closing summary of `arrears run`.
-fn summary(
-    config: &Config,
-    o: &Outcome,
-    target: &std::path::Path,
-    recorded: Option<&history::Recorded>,
-) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "arrears run as of {}", o.as_of);
-    let ledger = &o.ledger;
-    let _ = writeln!(
-        s,
-        "  read      {} invoices and credit notes, {} payments, {} clients from {} inputs",
-        ledger.invoices.len(),
-        ledger.payments.len(),
-        ledger.clients.len(),
-        ledger.inputs.len()
-    );
-    if o.recon.left_out.invoices + o.recon.left_out.payments > 0 {
-        let _ = writeln!(
-            s,
-            "  left out  {} invoices and {} payments dated after {}",
-            o.recon.left_out.invoices, o.recon.left_out.payments, o.as_of
-        );
-    }
-    let labels = &o.class.bucket_labels;
-    for (currency, buckets) in &o.class.totals {
-        let total: Decimal = buckets.iter().copied().sum();
-        let _ = writeln!(
-            s,
-            "\n  open {currency:<4} {:>16}",
-            format_money(total, currency)
-        );
-        for (label, amount) in labels.iter().zip(buckets) {
-            let _ = writeln!(s, "    {label:<9} {:>16}", format_money(*amount, currency));
-        }
-    }
-    let unmatched: Vec<_> = o
-        .recon
-        .attributions
-        .iter()
-        .filter(|a| a.client.is_none())
-        .collect();
-    let credits = o.recon.unapplied.len() - unmatched.len().min(o.recon.unapplied.len());
-    let errors = ledger
-        .issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .count();
-    let warnings = ledger.issues.len() - errors;
-    let _ = writeln!(s);
-    let mut levels: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for c in &o.class.clients {
-        *levels.entry(c.level_name(config)).or_default() += 1;
-    }
-    let level_text: Vec<String> = config
-        .dunning_levels
-        .iter()
-        .filter_map(|l| {
-            levels
-                .get(l.name.as_str())
-                .map(|n| format!("{} {n}", l.name))
-        })
-        .collect();
-    if !level_text.is_empty() {
-        let _ = writeln!(s, "  levels    {}", level_text.join(", "));
-    }
-    let _ = writeln!(
-        s,
-        "  payments  {} unmatched, {} client credits (unapplied.csv)",
-        unmatched.len(),
-        credits
-    );
-    let _ = writeln!(
-        s,
-        "  issues    {errors} errors, {warnings} warnings (issues.csv)"
-    );
-    let failed = o
-        .recon
-        .invariants
-        .iter()
-        .chain(&o.row_checks)
-        .filter(|c| !c.passed)
-        .count();
-    let checks = o.recon.invariants.len() + o.row_checks.len();
-    let _ = writeln!(
-        s,
-        "  checks    {} of {checks} invariants hold",
-        checks - failed
-    );
-    let _ = writeln!(s, "  written   {}", target.display());
-    match recorded {
-        Some(history::Recorded::Added { letters, replaced }) if *replaced > 0 => {
-            let _ = writeln!(s, "  history   {letters} letters recorded, replacing {replaced} of an earlier run for the same date");
-        }
-        Some(history::Recorded::Added { letters, .. }) => {
-            let _ = writeln!(s, "  history   {letters} letters recorded");
-        }
-        Some(history::Recorded::BackDated { last }) => {
-            let _ = writeln!(
-                s,
-                "  history   not updated: it already holds letters of {last}, later than this as-of date (a past month reproduced)"
-            );
-        }
-        None => {
-            let _ = writeln!(s, "  history   not updated (dry run)");
-        }
-    }
-    s
 }
 
 fn check(args: &InputArgs) -> Result<u8, AppError> {
@@ -506,6 +451,6 @@ fn check(args: &InputArgs) -> Result<u8, AppError> {
             let _ = writeln!(s, "  {issue}");
         }
     }
-    print!("{s}");
+    say(&s);
     Ok(if errors > 0 { EXIT_DATA_ERRORS } else { 0 })
 }

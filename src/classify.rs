@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use crate::config::{AgingBasis, Config};
 use crate::history::Entry;
 use crate::ingest::Ledger;
-use crate::model::{format_money, Client, DocKind};
+use crate::model::{display_money, Client, DocKind};
 use crate::reconcile::Reconciliation;
 
 /// Labels of the aging buckets for boundaries such as `[30, 60, 90, 120]`:
@@ -591,7 +591,7 @@ fn risk(
     if let Some(late) = behaviour.mean_days_late() {
         if late >= Decimal::from(30) {
             points += 1;
-            reasons.push(format!("pays {late} days late on average"));
+            reasons.push(format!("pays {} days late on average", late.normalize()));
         }
     }
     if let Some(client) = client {
@@ -602,7 +602,7 @@ fn risk(
                     points += 1;
                     reasons.push(format!(
                         "no contact for {days} days while {} {currency} overdue",
-                        format_money(overdue, currency)
+                        display_money(overdue, currency)
                     ));
                 }
             }
@@ -672,6 +672,79 @@ mod tests {
         assert_eq!(bucket_index(31, &b), 2);
         assert_eq!(bucket_index(120, &b), 4);
         assert_eq!(bucket_index(121, &b), 5);
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn every_risk_signal_gives_a_reason_that_can_be_read_aloud() {
+        let as_of = day("2026-11-30");
+        let quiet = Behaviour::default();
+        // Nothing overdue, no flags: low, no reasons.
+        let (r, reasons) = risk(
+            None,
+            Decimal::from(1000),
+            Decimal::ZERO,
+            0,
+            &quiet,
+            "ILS",
+            as_of,
+        );
+        assert_eq!((r, reasons.len()), (Risk::Low, 0));
+
+        let client = Client {
+            id: "C1".into(),
+            name: "Alpha".into(),
+            last_contact: Some(day("2026-08-28")),
+            promised: Some(day("2026-11-10")),
+            flags: crate::model::ClientFlags {
+                financial_trouble: true,
+                complaints: true,
+                ..Default::default()
+            },
+            ..Client::default()
+        };
+        let late = Behaviour {
+            settled: 2,
+            days_to_pay: 140,
+            days_late: 80,
+            paid_late: 2,
+        };
+        let (r, reasons) = risk(
+            Some(&client),
+            Decimal::from(20000),
+            Decimal::from(12400),
+            94,
+            &late,
+            "ILS",
+            as_of,
+        );
+        assert_eq!(r, Risk::High);
+        assert_eq!(
+            reasons,
+            [
+                "62% of the open balance is overdue",
+                "oldest unpaid invoice is 94 days overdue",
+                "pays 40 days late on average",
+                "no contact for 94 days while 12,400.00 ILS overdue",
+                "promised to pay by 2026-11-10, still unpaid",
+                "flagged: financial trouble",
+                "flagged: complaints",
+            ]
+        );
+        // 60-89 days is one point, medium with a broken promise only when overdue.
+        let (r, reasons) = risk(
+            None,
+            Decimal::from(100),
+            Decimal::from(10),
+            61,
+            &quiet,
+            "ILS",
+            as_of,
+        );
+        assert_eq!((r, reasons.len()), (Risk::Low, 1));
     }
 
     #[test]

@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand};
 /// payments against invoices, ages what is still open, classifies every client and writes an
 /// aging workbook, CSV files and reminder letters into a dated folder.
 #[derive(Debug, Parser)]
-#[command(name = "arrears", version, about, long_about = None)]
+#[command(
+    name = "arrears",
+    version,
+    after_help = "Start here:\n  arrears check FOLDER     how your exports are understood\n  arrears run FOLDER       the monthly batch (see arrears help run)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -18,21 +22,29 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the monthly batch: ingest, reconcile, age, classify and write the run folder.
-    ///
-    /// Examples:
-    ///   arrears run sample-data
-    ///   arrears run exports/ --as-of 2026-10-31
-    ///   arrears run --invoices inv.xlsx --payments bank.csv --out reports
+    #[command(
+        after_help = "Examples:\n  arrears run sample-data --as-of 2026-11-30\n  arrears run exports/ --as-of 2026-10-31 --force\n  arrears run --invoices inv.xlsx --payments bank.csv --out reports\n  arrears run exports/ --dry-run"
+    )]
     Run(RunArgs),
     /// Read the inputs and show how they were understood, without writing anything.
     ///
     /// Prints, for each input, the sheet and header row used, the column mapping, the date
     /// order decided, row counts and the issues. Exits 0 when no error-level issue was found.
-    ///
-    /// Examples:
-    ///   arrears check sample-data
-    ///   arrears check --invoices inv.xlsx --payments bank.csv
+    #[command(
+        after_help = "Examples:\n  arrears check sample-data\n  arrears check --invoices inv.xlsx --payments bank.csv"
+    )]
     Check(InputArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  arrears completions bash > /etc/bash_completion.d/arrears\n  arrears completions zsh > ~/.zfunc/_arrears\n  arrears completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  arrears man > /usr/local/share/man/man1/arrears.1")]
+    Man,
 }
 
 /// Where the inputs and the configuration come from.
@@ -76,6 +88,12 @@ pub struct RunArgs {
     /// untouched: a preview of this month's letters and reports.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Print the summary as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

@@ -253,6 +253,14 @@ impl Config {
         file: Option<&Path>,
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
+        if let Some(d) = dir {
+            if !d.is_dir() {
+                return Err(ConfigError::Inputs(format!(
+                    "{} is not a folder: give the folder that holds the exports (and arrears.toml)",
+                    d.display()
+                )));
+            }
+        }
         let path = match file {
             Some(f) => Some(f.to_path_buf()),
             None => {

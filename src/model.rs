@@ -43,6 +43,30 @@ pub fn format_money(value: Decimal, currency: &str) -> String {
     rounded.to_string()
 }
 
+/// Formats money for people: thousands grouped with `,`, the currency's minor digits
+/// (`12400` ILS -> `12,400.00`).
+#[must_use]
+pub fn display_money(value: Decimal, currency: &str) -> String {
+    let plain = format_money(value, currency);
+    let (sign, digits) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::with_capacity(plain.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
 /// Where a row came from, as the user sees it: file name, sheet (spreadsheets only) and the
 /// 1-based row number the spreadsheet or text editor shows, header and title rows counted.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,6 +74,24 @@ pub struct Origin {
     pub file: Arc<str>,
     pub sheet: Option<Arc<str>>,
     pub row: u32,
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+
+    #[test]
+    fn money_rounds_half_away_from_zero_and_groups_for_people() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(format_money(d("2.345"), "ILS"), "2.35");
+        assert_eq!(format_money(d("-2.345"), "ILS"), "-2.35");
+        assert_eq!(format_money(d("-0.001"), "ILS"), "0.00");
+        assert_eq!(format_money(d("7"), "JPY"), "7");
+        assert_eq!(display_money(d("12400"), "ILS"), "12,400.00");
+        assert_eq!(display_money(d("-1234567.891"), "ILS"), "-1,234,567.89");
+        assert_eq!(display_money(d("999"), "USD"), "999.00");
+        assert_eq!(display_money(d("1000"), "JPY"), "1,000");
+    }
 }
 
 impl fmt::Display for Origin {

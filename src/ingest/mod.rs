@@ -87,7 +87,7 @@ pub enum IngestError {
     #[error(transparent)]
     Source(#[from] source::SourceError),
     /// No sheet of the file has the required columns.
-    #[error("{file}{sheet}: {miss}", sheet = .sheet.as_ref().map(|s| format!(", sheet '{s}'")).unwrap_or_default())]
+    #[error("{miss}")]
     Header {
         file: String,
         sheet: Option<String>,

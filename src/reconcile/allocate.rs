@@ -522,8 +522,17 @@ fn allocate_currency(
             }
         }
     }
+    write_off_and_summarise(book, config.write_off_tolerance, docs, out);
+}
 
-    let tolerance = config.write_off_tolerance;
+/// Step 6 (write-offs), then open items, settlements and the balance of one currency.
+fn write_off_and_summarise(
+    mut book: Book<'_>,
+    tolerance: Decimal,
+    docs: &[usize],
+    out: &mut ClientOutcome,
+) {
+    let (client, currency) = (book.client, book.currency);
     if tolerance > Decimal::ZERO {
         for pos in 0..book.docs.len() {
             let open = book.docs[pos].open;
@@ -569,7 +578,7 @@ fn allocate_currency(
     for a in &book.allocations {
         match (&a.source, a.rule, &a.invoice) {
             (AllocationSource::Payment(_), AllocationRule::Credit, _) => {
-                balance.unapplied_credit += a.amount
+                balance.unapplied_credit += a.amount;
             }
             (AllocationSource::Payment(_), _, Some(_)) => balance.applied += a.amount,
             (AllocationSource::None, AllocationRule::Discount, _) => balance.discounts += a.amount,

@@ -21,6 +21,7 @@
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
@@ -327,11 +328,12 @@ impl<'a> Index<'a> {
             FuzzyOutcome::TooFar { best } => {
                 let mut reason = format!("payer \"{payer}\" matches no client name");
                 if let Some((client, sim)) = best {
-                    reason.push_str(&format!(
+                    let _ = write!(
+                        reason,
                         " (closest: {}, similarity {:.3}, below 0.90)",
                         self.client_label(client),
                         sim.value()
-                    ));
+                    );
                 }
                 notes.push(reason);
                 self.attributed(payment, None, None, notes.join("; "), Vec::new())
@@ -369,7 +371,10 @@ pub(crate) fn attribute(
     let fuzzy_keys: Vec<String> = fuzzy_keys.into_iter().collect();
     let outcomes: HashMap<&str, FuzzyOutcome> = fuzzy_keys
         .par_iter()
-        .map(|key| (key.as_str(), index.fuzzy.lookup(key)))
+        .map_init(
+            || index.fuzzy.scratch(),
+            |scratch, key| (key.as_str(), index.fuzzy.lookup(key, scratch)),
+        )
         .collect();
     steps
         .into_par_iter()

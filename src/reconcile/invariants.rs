@@ -3,7 +3,7 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
@@ -96,16 +96,15 @@ fn every_payment_attributed(
 
 /// invoiced − credited − prepaid − applied − discounts − write-offs = open = Σ open items,
 /// per client and currency, each term recomputed from the ledger and the allocation list.
-fn balances(
-    ledger: &Ledger,
-    rec: &Reconciliation,
+fn balances<'a>(
+    ledger: &'a Ledger,
+    rec: &'a Reconciliation,
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
-    let mut expect: BTreeMap<(String, String), Balance> = BTreeMap::new();
-    let mut add = |client: &str, currency: &str, f: &dyn Fn(&mut Balance)| {
-        f(expect
-            .entry((client.to_string(), currency.to_string()))
-            .or_default());
+    // Few entries (clients × currencies), sorted so the first failure is the same every run.
+    let mut expect: BTreeMap<(&str, &str), Balance> = BTreeMap::new();
+    let mut add = |client: &'a str, currency: &'a str, f: &dyn Fn(&mut Balance)| {
+        f(expect.entry((client, currency)).or_default());
     };
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if !invoice_in_run[i] {
@@ -129,7 +128,7 @@ fn balances(
                 add(&a.client, &a.currency, &|b| b.unapplied_credit += amount);
             }
             (AllocationSource::Payment(_), _, true) => {
-                add(&a.client, &a.currency, &|b| b.applied += amount)
+                add(&a.client, &a.currency, &|b| b.applied += amount);
             }
             (AllocationSource::None, super::AllocationRule::Discount, _) => {
                 add(&a.client, &a.currency, &|b| b.discounts += amount);
@@ -145,10 +144,10 @@ fn balances(
         let open = item.open;
         add(&inv.client, &inv.currency, &|b| b.open += open);
     }
-    let got: BTreeMap<(String, String), &Balance> = rec
+    let got: BTreeMap<(&str, &str), &Balance> = rec
         .balances
         .iter()
-        .map(|b| ((b.client.clone(), b.currency.clone()), b))
+        .map(|b| ((b.client.as_str(), b.currency.as_str()), b))
         .collect();
     for ((client, currency), e) in &expect {
         let rest = e.invoiced - e.credited - e.prepaid - e.applied - e.discounts - e.write_offs;
@@ -171,19 +170,17 @@ fn balances(
                 ),
             ));
         }
-        let Some(b) = got.get(&(client.clone(), currency.clone())) else {
+        let Some(b) = got.get(&(*client, *currency)) else {
             return Err(fail(
                 client,
                 currency,
                 "no balance was reported".to_string(),
             ));
         };
-        let mut reported = (*b).clone();
-        reported.client.clone_from(client);
-        reported.currency.clone_from(currency);
         let mut expected = e.clone();
-        expected.client.clone_from(client);
-        expected.currency.clone_from(currency);
+        (*client).clone_into(&mut expected.client);
+        (*currency).clone_into(&mut expected.currency);
+        let reported = (*b).clone();
         if reported != expected {
             return Err(fail(
                 client,
@@ -219,7 +216,7 @@ fn documents(
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
     // (client, currency, number) -> expected open
-    let mut expect: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut expect: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {
             *expect
@@ -235,7 +232,7 @@ fn documents(
             *expect.entry((&a.client, &a.currency, number)).or_default() += a.amount;
         }
     }
-    let mut got: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
     let mut open_total: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
     for item in &rec.open_items {
         let inv = &ledger.invoices[item.invoice];
@@ -253,6 +250,9 @@ fn documents(
             .or_default() += item.open;
         *open_total.entry((&inv.client, &inv.currency)).or_default() += item.open;
     }
+    // Checked in key order, so the first failure reported is the same on every run.
+    let mut expect: Vec<_> = expect.into_iter().collect();
+    expect.sort_unstable_by_key(|(key, _)| *key);
     for ((client, currency, number), open) in &expect {
         let actual = got
             .get(&(*client, *currency, *number))
@@ -300,10 +300,10 @@ fn documents(
 /// listed whole.
 fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, ReconcileError> {
     // Payment ids need not be unique across files, so compare per (client, currency, id).
-    let mut paid: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
-    let mut credit_listed: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
-    let unapplied: BTreeMap<usize, Vec<&super::Unapplied>> =
-        rec.unapplied.iter().fold(BTreeMap::new(), |mut m, u| {
+    let mut paid: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut credit_listed: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let unapplied: HashMap<usize, Vec<&super::Unapplied>> =
+        rec.unapplied.iter().fold(HashMap::new(), |mut m, u| {
             m.entry(u.payment).or_insert_with(Vec::new).push(u);
             m
         });
@@ -344,8 +344,8 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             }
         }
     }
-    let mut moved: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
-    let mut credited: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+    let mut moved: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut credited: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
     for a in &rec.allocations {
         if let AllocationSource::Payment(id) = &a.source {
             *moved.entry((&a.client, &a.currency, id)).or_default() += a.amount;
@@ -354,7 +354,9 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             }
         }
     }
-    for (key, amount) in &paid {
+    let mut paid_sorted: Vec<_> = paid.iter().collect();
+    paid_sorted.sort_unstable_by_key(|(key, _)| **key);
+    for (key, amount) in paid_sorted {
         let applied = moved.get(key).copied().unwrap_or_default();
         if *amount != applied {
             return Err(fail(

@@ -425,7 +425,7 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
         return found;
     }
     let chars: Vec<char> = memo.nfkc().collect();
-    if !chars.iter().any(|c| c.is_ascii_digit()) {
+    if !chars.iter().any(char::is_ascii_digit) {
         return found;
     }
     let mut tokens = lex(&chars);

@@ -1052,3 +1052,95 @@ proptest! {
         }
     }
 }
+
+/// Scale check for the release build, run by hand:
+/// `cargo test --release --lib scale_100k_clients_1m_payments -- --ignored --nocapture`.
+/// It prints timings and asserts only results.
+#[test]
+#[ignore = "takes a release build and a few seconds; run by hand"]
+fn scale_100k_clients_1m_payments() {
+    // Low-entropy names (16 syllables): every bigram is common, the filter's worst case.
+    if std::env::var_os("SCALE_SYLLABLES").is_some() {
+        scale(company_name);
+    }
+    // Names of random letters: closer to real names in how rare their bigrams are.
+    scale(letter_name);
+}
+
+/// Two or three words of 3–9 random letters.
+fn letter_name(i: usize) -> String {
+    let mut state = (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x1234_5678;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((state >> 33) % n).unwrap_or(0)
+    };
+    let words = 2 + next(2);
+    let mut name = String::new();
+    for w in 0..words {
+        if w > 0 {
+            name.push(' ');
+        }
+        for _ in 0..3 + next(7) {
+            name.push(char::from(b'a' + u8::try_from(next(26)).unwrap_or(0)));
+        }
+    }
+    name
+}
+
+fn scale(make_name: fn(usize) -> String) {
+    let n_clients = 100_000;
+    let clients: Vec<(String, String)> = (0..n_clients)
+        .map(|i| (format!("C{i:06}"), make_name(i)))
+        .collect();
+    let client_refs: Vec<(&str, &str)> = clients
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let invoices: Vec<Invoice> = (0..2 * n_clients)
+        .map(|i| {
+            inv(
+                &format!("INV-{}", 1_000_000 + i),
+                &clients[i % n_clients].0,
+                "2026-01-01",
+                "100",
+            )
+        })
+        .collect();
+    let payments: Vec<Payment> = (0..1_000_000)
+        .map(|i| {
+            let c = (i * 7) % n_clients;
+            let p = pay(&format!("P{i:07}"), "2026-01-10", "30");
+            match i % 20 {
+                0..=5 => p.id(&clients[c].0),
+                6..=11 => p.memo(&format!(
+                    "transfer 1,250.00 for inv {} 10.01.2026",
+                    1_000_000 + c
+                )),
+                12..=16 => p.payer(&clients[c].1.to_uppercase()),
+                17..=18 => p.payer(&format!("{}x", clients[c].1)),
+                _ => p.payer(&format!("unknown payer {i}")),
+            }
+        })
+        .collect();
+    let l = ledger(&client_refs, invoices, payments);
+    let in_run = vec![true; l.invoices.len()];
+    let all: Vec<usize> = (0..l.payments.len()).collect();
+    let start = std::time::Instant::now();
+    let attributed = super::attribute::attribute(&l, &in_run, &all);
+    let attribution_time = start.elapsed();
+    let matched = attributed
+        .iter()
+        .filter(|a| a.attribution.client.is_some())
+        .count();
+    let start = std::time::Instant::now();
+    let rec = run(&config(), &l, "2026-01-31");
+    let total_time = start.elapsed();
+    eprintln!(
+        "attribution: {attribution_time:?} ({matched} of {} matched); full reconcile: {total_time:?}; {} allocations",
+        attributed.len(),
+        rec.allocations.len()
+    );
+    assert!(matched >= 930_000);
+}

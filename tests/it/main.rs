@@ -2,6 +2,7 @@
 
 mod broken;
 mod external;
+mod history;
 mod injection;
 mod readers;
 mod run;

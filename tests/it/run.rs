@@ -271,3 +271,65 @@ fn a_missing_column_names_the_headers_seen() {
     assert!(stderr.contains("Total Due Sometime"), "{stderr}");
     assert!(stderr.contains("[invoices.columns]"), "{stderr}");
 }
+
+#[test]
+fn the_summary_speaks_to_people_and_to_scripts() {
+    let input = tempfile::tempdir().unwrap();
+    small_month(input.path());
+    let out = tempfile::tempdir().unwrap();
+    let args = ["--invoices", "invoices.csv", "--payments", "bank.csv"];
+    let (text, _) = run_to(input.path(), out.path(), &args);
+    // Aligned buckets in order, grouped amounts, a Hebrew client name intact, what to do first.
+    let not_due = text.find("\n    Not due").unwrap();
+    let b1 = text.find("\n    1-30").unwrap();
+    assert!(not_due < b1, "{text}");
+    assert!(text.contains("1,690.50"), "{text}");
+    assert!(
+        text.contains("look first:") && text.contains("1 payment matched to no client"),
+        "{text}"
+    );
+    assert!(
+        text.contains("first call: בית הקפה בע\"מ (1,340.50 ILS overdue, 11 days)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes outside a terminal: {text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("latest.txt"))
+            .unwrap()
+            .trim(),
+        "2026-11-30"
+    );
+
+    let mut with = args.to_vec();
+    with.extend(["--force", "--json"]);
+    let (json, _) = run_to(input.path(), out.path(), &with);
+    let facts: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(facts["as_of"], "2026-11-30");
+    assert_eq!(facts["unmatched_payments"], 1);
+    assert_eq!(facts["open"][0]["currency"], "ILS");
+    assert_eq!(facts["open"][0]["total"], "1690.50");
+    assert_eq!(facts["open"][0]["buckets"][0]["bucket"], "Not due");
+
+    with.pop();
+    with.push("--quiet");
+    let (quiet, _) = run_to(input.path(), out.path(), &with);
+    assert_eq!(quiet, "");
+}
+
+#[test]
+fn completions_and_manual_come_from_the_command_line_definition() {
+    let (bash, _) = Arrears::new().args(["completions", "bash"]).expect_code(0);
+    assert!(
+        bash.contains("arrears") && bash.contains("--as-of"),
+        "{bash}"
+    );
+    let (man, _) = Arrears::new().arg("man").expect_code(0);
+    assert!(man.contains(".TH arrears"), "{man}");
+    let (_, err) = Arrears::new()
+        .args(["run", "--as-of", "yesterday", "."])
+        .expect_code(1);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
