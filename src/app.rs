@@ -4,7 +4,7 @@
 //! Exit codes: 0 success; 1 the run could not be made (configuration, unreadable input,
 //! missing column, existing run folder); 2 command-line usage; 3 an invariant failed (a bug:
 //! nothing is written); 4 error-level issues were found (`check`, or `run --strict`, after the
-//! outputs are written).
+//! outputs are written); 5 `verify` found a run folder that does not match its run.json.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -51,6 +51,8 @@ pub enum AppError {
     Jobs(String),
     #[error(transparent)]
     History(#[from] history::HistoryError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 impl From<ingest::IngestError> for AppError {
@@ -85,6 +87,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }),
             }
         }
+        Command::Verify { dir } => verify(&dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -453,4 +456,20 @@ fn check(args: &InputArgs) -> Result<u8, AppError> {
     }
     say(&s);
     Ok(if errors > 0 { EXIT_DATA_ERRORS } else { 0 })
+}
+
+/// `arrears verify DIR`: the report on stdout; exit 5 and a one-line error when a check failed.
+fn verify(dir: &std::path::Path) -> Result<u8, AppError> {
+    let report = crate::verify::verify(dir)?;
+    say(&report.text());
+    if report.passed() {
+        Ok(0)
+    } else {
+        eprintln!(
+            "arrears: {} failed verification: {} problems (listed above)",
+            dir.display(),
+            report.failures().len()
+        );
+        Ok(crate::verify::EXIT_VERIFY_FAILED)
+    }
 }

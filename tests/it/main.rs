@@ -7,3 +7,4 @@ mod injection;
 mod readers;
 mod run;
 mod support;
+mod verify;
