@@ -309,10 +309,12 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     };
     if !args.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of) {
         let latest = config.output_dir.join("latest.txt");
-        std::fs::write(&latest, format!("{}\r\n", name)).map_err(|source| AppError::Write {
-            path: latest,
-            source,
-        })?;
+        crate::output::write_atomic(&latest, format!("{name}\r\n").as_bytes()).map_err(
+            |source| AppError::Write {
+                path: latest,
+                source,
+            },
+        )?;
     }
     let facts = report::summary::facts(&config, &outcome, &target, recorded.as_ref());
     if args.json {

@@ -1,6 +1,7 @@
 //! Integration tests through the real `arrears` binary, compiled as one test binary.
 
 mod broken;
+mod crash;
 mod external;
 mod history;
 mod injection;
