@@ -5,6 +5,7 @@ mod crash;
 mod external;
 mod history;
 mod injection;
+mod props;
 mod readers;
 mod run;
 mod support;
