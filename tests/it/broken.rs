@@ -164,12 +164,14 @@ fn mixed_encodings_are_refused_not_turned_into_mojibake() {
 fn a_wrong_extension_is_read_by_content() {
     let outcome = run_invoices("wrong-extension.csv");
     outcome.assert_ran();
-    assert!(
-        outcome
-            .stdout
-            .contains("read      8 invoices and credit notes"),
-        "{}",
-        outcome.stdout
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(outcome.run_dir().join("run.json")).unwrap())
+            .unwrap();
+    let counts = &manifest["counts"];
+    assert_eq!(
+        counts["invoices"].as_u64().unwrap() + counts["credit_notes"].as_u64().unwrap(),
+        8,
+        "{counts}"
     );
 }
 

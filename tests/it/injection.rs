@@ -297,13 +297,14 @@ fn no_file_name_is_a_path_a_device_or_hidden_and_nothing_escapes_the_run_folder(
             assert!(part.chars().count() <= 150, "{rel:?} is too long");
         }
     }
-    // OUT holds the run folder and the history, nothing else; the input folder is unchanged.
+    // OUT holds the run folder, the history and the latest-run pointer, nothing else; the input
+    // folder is unchanged.
     let mut out: Vec<String> = std::fs::read_dir(run.out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     out.sort();
-    assert_eq!(out, ["2026-11-30", "history.csv"]);
+    assert_eq!(out, ["2026-11-30", "history.csv", "latest.txt"]);
     let inputs: Vec<String> = files(&run.input).into_keys().collect();
     assert_eq!(inputs, ["@invoices.csv", "bank.csv"]);
     assert!(!run.out.path().parent().unwrap().join("etc").exists());

@@ -460,7 +460,10 @@ fn check_invariants(ledger: &Ledger, tables: &Tables, out: &Path, outcome: &Outc
     let (_, issues) = read_csv(&out.join("issues.csv"));
     let expected = usize::from(tables.payments.is_empty());
     assert_eq!(issues.len(), expected, "{issues:?}");
-    assert!(issues.iter().all(|i| i[6].contains("no data rows")), "{issues:?}");
+    assert!(
+        issues.iter().all(|i| i[6].contains("no data rows")),
+        "{issues:?}"
+    );
     let rows_in: usize = outcome.ledger.inputs.iter().map(|i| i.rows).sum();
     assert_eq!(rows_in, tables.invoices.len() + tables.payments.len());
     assert!(outcome.recon.invariants.iter().all(|c| c.passed));
