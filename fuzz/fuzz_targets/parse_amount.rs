@@ -1,0 +1,24 @@
+//! Amount parsing of any text and any float: an exact decimal or a message, never a panic; a
+//! parsed amount survives its own formatting.
+#![no_main]
+
+use arrears::ingest::table::Cell;
+use arrears::ingest::value::parse_amount;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut cells = vec![Cell::Text(text.to_string())];
+    if data.len() >= 8 {
+        let bits = u64::from_le_bytes(data[..8].try_into().unwrap());
+        cells.push(Cell::Number(f64::from_bits(bits)));
+    }
+    for cell in &cells {
+        if let Ok(parsed) = parse_amount(cell) {
+            // A value that parsed once parses again, as itself, from its plain form.
+            let again = parse_amount(&Cell::Text(parsed.value.to_string()))
+                .unwrap_or_else(|e| panic!("{cell:?} -> {} -> {e}", parsed.value));
+            assert_eq!(again.value, parsed.value, "{cell:?}");
+        }
+    }
+});
