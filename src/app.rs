@@ -110,6 +110,9 @@ fn load_config(input: &InputArgs, out: Option<PathBuf>) -> Result<Config, AppErr
         payments: input.payments.clone(),
         clients: input.clients.clone(),
         out,
+        currency: input.currency.clone(),
+        date_order: input.date_order.clone(),
+        terms: input.terms.clone(),
     };
     Ok(Config::load(
         input.dir.as_deref(),

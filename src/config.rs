@@ -239,6 +239,12 @@ pub struct Overrides {
     pub payments: Vec<PathBuf>,
     pub clients: Vec<PathBuf>,
     pub out: Option<PathBuf>,
+    /// `--currency`: replaces `default_currency`.
+    pub currency: Option<String>,
+    /// `--date-order`: replaces `date_order`.
+    pub date_order: Option<String>,
+    /// `--terms`: replaces `default_terms`.
+    pub terms: Option<String>,
 }
 
 impl Config {
@@ -320,7 +326,7 @@ fn decimal(path: &Path, key: &str, value: &toml::Value) -> Result<Decimal, Confi
 
 #[allow(clippy::too_many_lines)]
 fn build(
-    raw: RawConfig,
+    mut raw: RawConfig,
     source_text: String,
     path: Option<PathBuf>,
     base_dir: PathBuf,
@@ -328,6 +334,15 @@ fn build(
     dir: Option<&Path>,
     overrides: &Overrides,
 ) -> Result<Config, ConfigError> {
+    if overrides.currency.is_some() {
+        raw.default_currency.clone_from(&overrides.currency);
+    }
+    if overrides.date_order.is_some() {
+        raw.date_order.clone_from(&overrides.date_order);
+    }
+    if overrides.terms.is_some() {
+        raw.default_terms.clone_from(&overrides.terms);
+    }
     let default_currency = match raw.default_currency {
         Some(c) => crate::ingest::value::parse_currency(&c).ok_or_else(|| {
             invalid(

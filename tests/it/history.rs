@@ -161,7 +161,10 @@ fn a_back_dated_run_leaves_the_history_alone() {
     run(input.path(), out.path(), "2026-11-30");
     let before = std::fs::read(out.path().join("history.csv")).unwrap();
     let stdout = run(input.path(), out.path(), "2026-10-31");
-    assert!(stdout.contains("not updated: it already holds letters of 2026-11-30"), "{stdout}");
+    assert!(
+        stdout.contains("not updated: it already holds letters of 2026-11-30"),
+        "{stdout}"
+    );
     assert_eq!(
         std::fs::read(out.path().join("history.csv")).unwrap(),
         before
