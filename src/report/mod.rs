@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod manifest;
+pub mod xlsx;
 
 use std::borrow::Cow;
 

@@ -4,3 +4,4 @@ mod external;
 mod readers;
 mod run;
 mod support;
+mod workbook;
