@@ -1435,7 +1435,7 @@ fn write_summary(
             .map(|rgb| {
                 ChartPoint::new().set_format(
                     ChartFormat::new()
-                        .set_solid_fill(&ChartSolidFill::new().set_color(Color::RGB(*rgb)))
+                        .set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(*rgb)))
                         .set_no_border(),
                 )
             })
