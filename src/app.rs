@@ -350,6 +350,7 @@ fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<
     report::csv::write_unapplied(dir, &o.ledger, &o.recon).map_err(wrap("unapplied.csv"))?;
     report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv"))?;
     report::csv::write_worklist(dir, config, &o.ledger, &o.class).map_err(wrap("worklist.csv"))?;
+    report::xlsx::write(dir, config, o).map_err(wrap(report::xlsx::FILE_NAME))?;
     Ok(())
 }
 

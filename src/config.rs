@@ -109,6 +109,7 @@ struct RawLetters {
 #[serde(deny_unknown_fields, default)]
 struct RawOutput {
     dir: Option<String>,
+    workbook_rtl: Option<bool>,
 }
 
 /// Letterhead and payment details printed on letters.
@@ -211,6 +212,8 @@ pub struct Config {
     pub letter_formats: Vec<String>,
     pub language: String,
     pub output_dir: PathBuf,
+    /// `[output] workbook_rtl`: the sheets of `aging-report.xlsx` run right to left.
+    pub workbook_rtl: bool,
     /// The configuration file's text, recorded in `run.json`.
     pub source_text: String,
 }
@@ -538,6 +541,7 @@ fn build(
         }
     }
 
+    let workbook_rtl = raw.output.workbook_rtl.unwrap_or(false);
     let output_dir = match (&overrides.out, raw.output.dir) {
         (Some(out), _) => out.clone(),
         (None, Some(d)) => base_dir.join(d),
@@ -562,6 +566,7 @@ fn build(
         letter_formats,
         language,
         output_dir,
+        workbook_rtl,
         source_text,
     })
 }

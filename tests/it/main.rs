@@ -5,3 +5,4 @@ mod history;
 mod readers;
 mod run;
 mod support;
+mod workbook;
