@@ -4,7 +4,7 @@
 //! Exit codes: 0 success; 1 the run could not be made (configuration, unreadable input,
 //! missing column, existing run folder); 2 command-line usage; 3 an invariant failed (a bug:
 //! nothing is written); 4 error-level issues were found (`check`, or `run --strict`, after the
-//! outputs are written).
+//! outputs are written); 5 `verify` found a run folder that does not match its run.json.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -51,6 +51,8 @@ pub enum AppError {
     Jobs(String),
     #[error(transparent)]
     History(#[from] history::HistoryError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 impl From<ingest::IngestError> for AppError {
@@ -85,6 +87,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }),
             }
         }
+        Command::Verify { dir } => verify(&dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -309,10 +312,12 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     };
     if !args.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of) {
         let latest = config.output_dir.join("latest.txt");
-        std::fs::write(&latest, format!("{}\r\n", name)).map_err(|source| AppError::Write {
-            path: latest,
-            source,
-        })?;
+        crate::output::write_atomic(&latest, format!("{name}\r\n").as_bytes()).map_err(
+            |source| AppError::Write {
+                path: latest,
+                source,
+            },
+        )?;
     }
     let facts = report::summary::facts(&config, &outcome, &target, recorded.as_ref());
     if args.json {
@@ -457,4 +462,20 @@ fn check(args: &InputArgs) -> Result<u8, AppError> {
     }
     say(&s);
     Ok(if errors > 0 { EXIT_DATA_ERRORS } else { 0 })
+}
+
+/// `arrears verify DIR`: the report on stdout; exit 5 and a one-line error when a check failed.
+fn verify(dir: &std::path::Path) -> Result<u8, AppError> {
+    let report = crate::verify::verify(dir)?;
+    say(&report.text());
+    if report.passed() {
+        Ok(0)
+    } else {
+        eprintln!(
+            "arrears: {} failed verification: {} problems (listed above)",
+            dir.display(),
+            report.failures().len()
+        );
+        Ok(crate::verify::EXIT_VERIFY_FAILED)
+    }
 }

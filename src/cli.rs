@@ -45,6 +45,14 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  arrears man > /usr/local/share/man/man1/arrears.1")]
     Man,
+    /// Re-check a finished run folder against its run.json: file hashes, no unlisted files,
+    /// CSV totals consistent with each other and with the workbook. Exits 0 when all is well,
+    /// 5 when a check failed.
+    #[command(after_help = "Example:\n  arrears verify arrears-out/2026-11-30")]
+    Verify {
+        /// The run folder, OUT/<as-of>.
+        dir: PathBuf,
+    },
 }
 
 /// Where the inputs and the configuration come from.

@@ -13,3 +13,4 @@ pub mod normalize;
 pub mod output;
 pub mod reconcile;
 pub mod report;
+pub mod verify;

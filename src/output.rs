@@ -28,6 +28,53 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// `--force` replaces a run folder in two renames (old aside, new in). A run killed between them
+/// leaves no run folder, only the complete old one under `.<name>.old-<pid>`: put it back, so
+/// the previous run is never lost and is again refused without `--force`.
+fn restore_replaced(out: &Path, name: &str, target: &Path) -> Result<(), OutputError> {
+    if target.exists() {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let prefix = format!(".{name}.old-");
+    let mut aside: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    aside.sort();
+    if let Some(old) = aside.pop() {
+        std::fs::rename(&old, target).map_err(io(target))?;
+    }
+    Ok(())
+}
+
+/// Replaces the small file `path` with `bytes` by writing a temporary file beside it and
+/// renaming it into place, so a reader (or a killed run) never sees it half written.
+///
+/// # Errors
+/// When the temporary file cannot be written or renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
 /// A run folder under construction.
 #[derive(Debug)]
 pub struct RunFolder {
@@ -57,11 +104,13 @@ impl RunFolder {
     /// [`OutputError::Exists`] without `force`; [`OutputError::Io`] when folders cannot be made.
     pub fn begin(out: &Path, name: &str, force: bool) -> Result<RunFolder, OutputError> {
         let target = out.join(name);
+        restore_replaced(out, name, &target)?;
         if target.exists() && !force {
             return Err(OutputError::Exists(target));
         }
         std::fs::create_dir_all(out).map_err(io(out))?;
-        // Leftovers of an interrupted run for this date (never a completed run).
+        // Leftovers of an interrupted run for this date (never a completed run: a completed
+        // run moved aside by --force was restored above when its replacement never arrived).
         if let Ok(entries) = std::fs::read_dir(out) {
             for entry in entries.flatten() {
                 let file_name = entry.file_name().to_string_lossy().to_string();
@@ -144,5 +193,33 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("2026-11-30")]);
+    }
+
+    #[test]
+    fn a_run_moved_aside_by_an_interrupted_force_is_restored() {
+        let out = tempfile::tempdir().unwrap();
+        // A forced run killed between its two renames: the old run aside, no run folder.
+        let aside = out.path().join(".2026-11-30.old-4242");
+        std::fs::create_dir(&aside).unwrap();
+        std::fs::write(aside.join("a.csv"), "old").unwrap();
+        std::fs::create_dir(out.path().join(".2026-11-30.partial-4242")).unwrap();
+        let err = RunFolder::begin(out.path(), "2026-11-30", false).unwrap_err();
+        assert!(matches!(err, OutputError::Exists(_)), "{err}");
+        let target = out.path().join("2026-11-30");
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.csv")).unwrap(),
+            "old"
+        );
+        assert!(!aside.exists());
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("latest.txt");
+        write_atomic(&path, b"2026-10-31\r\n").unwrap();
+        write_atomic(&path, b"2026-11-30\r\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"2026-11-30\r\n");
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
     }
 }

@@ -462,6 +462,21 @@ fn data_rows<'a>(
         }
         rows.push(row);
     }
+    if rows.is_empty() {
+        // A header with nothing below it is almost always a failed or filtered export; say so
+        // rather than run silently on nothing.
+        issues.push(Issue {
+            severity: Severity::Warning,
+            file: report.file.clone(),
+            sheet: report.sheet.clone(),
+            row: Some(table.row_number(header.row_index)),
+            column: None,
+            value: None,
+            message: "the table has a header row but no data rows below it; nothing was read \
+                      from it — check the export"
+                .to_string(),
+        });
+    }
     report.rows = rows.len();
     rows
 }

@@ -142,6 +142,17 @@ pub enum SourceError {
          save it as .xlsx (File > Save As) and run again"
     )]
     Markup { file: String, what: &'static str },
+    /// A text file with lines in UTF-8 and lines in another encoding.
+    #[error(
+        "{file} mixes text encodings: line {utf8_line} is UTF-8 but line {other_line} is not \
+         (probably Windows-1255 or Windows-1252); save the whole file again in one encoding \
+         (CSV UTF-8), or set `encoding = \"...\"` under [inputs] in arrears.toml"
+    )]
+    MixedEncoding {
+        file: String,
+        utf8_line: usize,
+        other_line: usize,
+    },
     /// Binary content that is neither a workbook nor text.
     #[error(
         "{file} is not a text or spreadsheet file (it contains binary data): \
@@ -686,6 +697,13 @@ fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
         let password = matches!(e, calamine::XlsError::Password);
         workbook_error(file, FORMAT, e.to_string(), password)
     };
+    if let Err(detail) = check_cfb_chains(bytes) {
+        return Err(SourceError::Corrupt {
+            file: file.to_string(),
+            format: FORMAT,
+            detail,
+        });
+    }
     let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(err)?;
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
@@ -693,6 +711,78 @@ fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
         tables.push(dense_to_table(&range, file, &name)?);
     }
     Ok(tables)
+}
+
+/// calamine follows the sector chains of an OLE compound file (the container of an xls) until
+/// it meets ENDOFCHAIN, with no bound on the directory chain and only the declared length on
+/// the others: a FAT whose chain loops makes it allocate until memory runs out (found by
+/// fuzzing, `tests/fixtures/regressions/read_xls-fat-cycle.xls`). This loads the FAT the way
+/// calamine does and refuses the file when any chain loops, before calamine sees it. Without a
+/// loop every chain visits each sector at most once, so what calamine reads stays within the
+/// file's size.
+fn check_cfb_chains(bytes: &[u8]) -> Result<(), String> {
+    const RESERVED_SECTORS: u32 = 0xFFFF_FFFA;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    /// Far more FAT entries than any real xls needs (256 MiB of sectors at 512 bytes).
+    const MAX_FAT_ENTRIES: usize = 1 << 19;
+    let Some(header) = bytes.get(..512) else {
+        return Ok(()); // too short: calamine says so
+    };
+    let size: usize = match u16::from_le_bytes([header[30], header[31]]) {
+        9 => 512,
+        12 => 4096,
+        _ => return Ok(()), // calamine names the bad sector shift
+    };
+    let u32s = |b: &[u8]| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    // Sector `id` starts right after the header sector.
+    let body = bytes.get(size..).unwrap_or(&[]);
+    let max_id = bytes.len() / size;
+    let sector = |id: u32| -> &[u8] {
+        let start = (id as usize).saturating_mul(size);
+        body.get(start..)
+            .map_or(&[][..], |s| &s[..s.len().min(size)])
+    };
+    let mut difat = u32s(&header[76..512]);
+    let mut id = u32::from_le_bytes([header[68], header[69], header[70], header[71]]);
+    let mut steps = 0usize;
+    while id < RESERVED_SECTORS {
+        steps += 1;
+        if steps > max_id + 1 {
+            return Err("its list of FAT sectors loops".into());
+        }
+        difat.extend(u32s(sector(id)));
+        id = difat.pop().unwrap_or(RESERVED_SECTORS);
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|&id| id < DIFSECT) {
+        fat.extend(u32s(sector(id)));
+        if fat.len() > MAX_FAT_ENTRIES {
+            return Err("its sector table is far larger than the file".into());
+        }
+    }
+    // Each entry points to the next sector of its chain; find a loop in that graph.
+    // 0 = not seen, 1 = on the path being followed, 2 = known to end.
+    let mut state = vec![0u8; fat.len()];
+    let mut path = Vec::new();
+    for start in 0..fat.len() {
+        let mut at = start;
+        while at < fat.len() && state[at] == 0 {
+            state[at] = 1;
+            path.push(at);
+            at = fat[at] as usize;
+        }
+        if at < fat.len() && state[at] == 1 {
+            return Err(format!("its sector chain loops at sector {at}"));
+        }
+        for p in path.drain(..) {
+            state[p] = 2;
+        }
+    }
+    Ok(())
 }
 
 fn dense_to_table(
@@ -843,9 +933,39 @@ fn decode<'a>(
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok((Cow::Borrowed(text), UTF_8.name().to_string()));
     }
+    if let Some((utf8_line, other_line)) = mixed_encoding(bytes) {
+        return Err(SourceError::MixedEncoding {
+            file: file.to_string(),
+            utf8_line,
+            other_line,
+        });
+    }
     let encoding = guess_single_byte(bytes);
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     Ok((text, encoding.name().to_string()))
+}
+
+/// A file that is not UTF-8 as a whole but has both a line of UTF-8 text beyond ASCII and a line
+/// that is not UTF-8 (rows pasted together from two exports): decoding it either way would turn
+/// one part into mojibake silently. Returns the first line number of each kind.
+fn mixed_encoding(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut utf8_line = None;
+    let mut other_line = None;
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.is_ascii() {
+            continue;
+        }
+        let slot = if std::str::from_utf8(line).is_ok() {
+            &mut utf8_line
+        } else {
+            &mut other_line
+        };
+        slot.get_or_insert(index + 1);
+        if let (Some(u), Some(o)) = (utf8_line, other_line) {
+            return Some((u, o));
+        }
+    }
+    None
 }
 
 /// Binary content: a NUL byte, or more than 5% control bytes other than tab, CR, LF and form
@@ -1052,6 +1172,57 @@ mod tests {
         let (text, label) = decode(&bytes, "f", Some(WINDOWS_1255)).unwrap();
         assert!(label.starts_with("windows-1255"));
         assert!(!text.contains("Café"));
+    }
+
+    #[test]
+    fn mixed_encodings_are_refused() {
+        let mut bytes = "No,Name\n1,לקוח א\n".as_bytes().to_vec();
+        let (hebrew, _, _) = WINDOWS_1255.encode("2,לקוח ב\n");
+        bytes.extend_from_slice(&hebrew);
+        let err = read_bytes(&bytes, "mixed.csv", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SourceError::MixedEncoding {
+                    utf8_line: 2,
+                    other_line: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err
+            .to_string()
+            .starts_with("mixed.csv mixes text encodings"));
+        // The config's encoding decides instead.
+        assert!(read_bytes(&bytes, "mixed.csv", Some(WINDOWS_1255)).is_ok());
+    }
+
+    #[test]
+    fn looping_xls_sector_chains_are_refused() {
+        // A minimal compound file: 512-byte sectors, one FAT sector (sector 0) whose entry 1
+        // points back to itself; the directory chain starts at sector 1.
+        let mut bytes = CFB_MAGIC.to_vec();
+        bytes.resize(512 * 3, 0);
+        bytes[26] = 3; // version
+        bytes[30] = 9; // sector shift: 512
+        bytes[32] = 6; // mini sector shift
+        bytes[44] = 1; // one FAT sector
+        bytes[48] = 1; // directory starts at sector 1
+        bytes[68..72].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes()); // no DIFAT sectors
+        bytes[76..80].copy_from_slice(&0u32.to_le_bytes()); // the FAT is sector 0
+        for k in 1..109 {
+            bytes[76 + 4 * k..80 + 4 * k].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+        }
+        let fat = 512; // sector 0
+        bytes[fat..fat + 4].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
+        bytes[fat + 4..fat + 8].copy_from_slice(&1u32.to_le_bytes()); // 1 -> 1
+        assert!(check_cfb_chains(&bytes).unwrap_err().contains("loops"));
+        let err = read_bytes(&bytes, "loop.xls", None).unwrap_err();
+        assert!(matches!(err, SourceError::Corrupt { .. }), "{err}");
+        // Ending the chain makes the same file pass the check.
+        bytes[fat + 4..fat + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+        assert!(check_cfb_chains(&bytes).is_ok());
     }
 
     #[test]

@@ -36,6 +36,19 @@ use crate::config::Config;
 use crate::ingest::Ledger;
 use allocate::{allocate_client, ClientOutcome, ClientWork};
 
+/// Memo scanning for fuzz targets and property tests outside the crate: the invoice keys that
+/// [`memo`] finds in `memo` when the run's invoice numbers are `numbers`. Not part of the
+/// supported API.
+#[doc(hidden)]
+#[must_use]
+pub fn scan_memo_for_fuzzing(memo: &str, numbers: &[&str]) -> Vec<String> {
+    let mut set = memo::NumberSet::default();
+    for number in numbers {
+        set.insert(number, &crate::normalize::invoice_key(number));
+    }
+    memo::scan_memo(memo, &set)
+}
+
 /// The rule that decided which client a payment belongs to (SPEC section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AttributionRule {

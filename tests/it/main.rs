@@ -1,8 +1,13 @@
 //! Integration tests through the real `arrears` binary, compiled as one test binary.
 
+mod broken;
+mod crash;
 mod external;
 mod history;
+mod injection;
+mod props;
 mod readers;
 mod run;
 mod support;
+mod verify;
 mod workbook;
