@@ -113,6 +113,9 @@ fn load_config(input: &InputArgs, out: Option<PathBuf>) -> Result<Config, AppErr
         payments: input.payments.clone(),
         clients: input.clients.clone(),
         out,
+        currency: input.currency.clone(),
+        date_order: input.date_order.clone(),
+        terms: input.terms.clone(),
     };
     Ok(Config::load(
         input.dir.as_deref(),
@@ -352,6 +355,7 @@ fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<
     report::csv::write_unapplied(dir, &o.ledger, &o.recon).map_err(wrap("unapplied.csv"))?;
     report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv"))?;
     report::csv::write_worklist(dir, config, &o.ledger, &o.class).map_err(wrap("worklist.csv"))?;
+    report::xlsx::write(dir, config, o).map_err(wrap(report::xlsx::FILE_NAME))?;
     Ok(())
 }
 

@@ -72,6 +72,17 @@ pub struct InputArgs {
     /// Client lists (replaces `[inputs] clients`).
     #[arg(long, num_args = 1..)]
     pub clients: Vec<PathBuf>,
+    /// Currency of amounts that name none (replaces `default_currency`), e.g. ILS.
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// How to read dates a column does not decide by itself: day-first or month-first
+    /// (replaces `date_order`).
+    #[arg(long, value_name = "ORDER", value_parser = ["day-first", "month-first"])]
+    pub date_order: Option<String>,
+    /// Payment terms for invoices without a due date (replaces `default_terms`), e.g.
+    /// "net 30" or "שוטף+30".
+    #[arg(long, value_name = "TERMS")]
+    pub terms: Option<String>,
 }
 
 #[derive(Debug, Args)]

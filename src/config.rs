@@ -109,6 +109,7 @@ struct RawLetters {
 #[serde(deny_unknown_fields, default)]
 struct RawOutput {
     dir: Option<String>,
+    workbook_rtl: Option<bool>,
 }
 
 /// Letterhead and payment details printed on letters.
@@ -211,6 +212,8 @@ pub struct Config {
     pub letter_formats: Vec<String>,
     pub language: String,
     pub output_dir: PathBuf,
+    /// `[output] workbook_rtl`: the sheets of `aging-report.xlsx` run right to left.
+    pub workbook_rtl: bool,
     /// The configuration file's text, recorded in `run.json`.
     pub source_text: String,
 }
@@ -239,6 +242,12 @@ pub struct Overrides {
     pub payments: Vec<PathBuf>,
     pub clients: Vec<PathBuf>,
     pub out: Option<PathBuf>,
+    /// `--currency`: replaces `default_currency`.
+    pub currency: Option<String>,
+    /// `--date-order`: replaces `date_order`.
+    pub date_order: Option<String>,
+    /// `--terms`: replaces `default_terms`.
+    pub terms: Option<String>,
 }
 
 impl Config {
@@ -320,7 +329,7 @@ fn decimal(path: &Path, key: &str, value: &toml::Value) -> Result<Decimal, Confi
 
 #[allow(clippy::too_many_lines)]
 fn build(
-    raw: RawConfig,
+    mut raw: RawConfig,
     source_text: String,
     path: Option<PathBuf>,
     base_dir: PathBuf,
@@ -328,6 +337,15 @@ fn build(
     dir: Option<&Path>,
     overrides: &Overrides,
 ) -> Result<Config, ConfigError> {
+    if overrides.currency.is_some() {
+        raw.default_currency.clone_from(&overrides.currency);
+    }
+    if overrides.date_order.is_some() {
+        raw.date_order.clone_from(&overrides.date_order);
+    }
+    if overrides.terms.is_some() {
+        raw.default_terms.clone_from(&overrides.terms);
+    }
     let default_currency = match raw.default_currency {
         Some(c) => crate::ingest::value::parse_currency(&c).ok_or_else(|| {
             invalid(
@@ -523,6 +541,7 @@ fn build(
         }
     }
 
+    let workbook_rtl = raw.output.workbook_rtl.unwrap_or(false);
     let output_dir = match (&overrides.out, raw.output.dir) {
         (Some(out), _) => out.clone(),
         (None, Some(d)) => base_dir.join(d),
@@ -547,6 +566,7 @@ fn build(
         letter_formats,
         language,
         output_dir,
+        workbook_rtl,
         source_text,
     })
 }

@@ -21,13 +21,15 @@ pub fn minor_digits(currency: &str) -> u32 {
     }
 }
 
-/// Rounds money to the currency's minor unit, half away from zero (2.345 -> 2.35).
+/// Rounds money to the currency's minor unit, half away from zero (2.345 -> 2.35), and gives
+/// it exactly that many decimal places (500 -> 500.00), so equal amounts read the same
+/// whichever file format they came from.
 #[must_use]
 pub fn round_money(value: Decimal, currency: &str) -> Decimal {
-    value.round_dp_with_strategy(
-        minor_digits(currency),
-        RoundingStrategy::MidpointAwayFromZero,
-    )
+    let digits = minor_digits(currency);
+    let mut rounded = value.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(digits);
+    rounded
 }
 
 /// Formats money with exactly the currency's minor digits and a `.` separator (CSV form).

@@ -41,6 +41,7 @@ fn config() -> Config {
         letter_formats: Vec::new(),
         language: "en".to_string(),
         output_dir: PathBuf::from("arrears-out"),
+        workbook_rtl: false,
         source_text: String::new(),
     }
 }

@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod manifest;
 pub mod summary;
+pub mod xlsx;
 
 use std::borrow::Cow;
 

@@ -95,6 +95,8 @@ pub struct Facts<'a> {
     pub held: usize,
     pub unmatched_payments: usize,
     pub client_credits: usize,
+    /// Clients (and currencies) whose credit exceeds what they owe.
+    pub net_credit: Vec<String>,
     pub errors: usize,
     pub warnings: usize,
     pub invariants_passed: usize,
@@ -238,6 +240,11 @@ pub fn facts<'a>(
         held: class.held.len(),
         unmatched_payments: unmatched,
         client_credits,
+        net_credit: class
+            .net_credit
+            .iter()
+            .map(|&i| format!("{} {}", class.clients[i].client, class.clients[i].currency))
+            .collect(),
         errors,
         warnings,
         invariants_passed: checks.iter().filter(|c| c.passed).count(),
@@ -321,6 +328,13 @@ pub fn text(config: &Config, f: &Facts<'_>, style: Style) -> String {
         "  payments   {unmatched}, {} client credits (unapplied.csv)",
         f.client_credits
     );
+    if !f.net_credit.is_empty() {
+        let _ = writeln!(
+            s,
+            "  in credit  {} (we owe them: net_balance below 0 in clients.csv)",
+            f.net_credit.join(", ")
+        );
+    }
     let errors = format!("{} errors", f.errors);
     let errors = if f.errors > 0 {
         style.bad(&errors)

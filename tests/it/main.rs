@@ -10,3 +10,4 @@ mod readers;
 mod run;
 mod support;
 mod verify;
+mod workbook;

@@ -340,3 +340,56 @@ fn million_row_csv() {
     println!("{} MB in {:?}", text.len() >> 20, start.elapsed());
     assert_eq!(file.tables[0].rows.len(), 1_000_001);
 }
+
+/// The typed invoices ingest makes of a fixture: every format must give the same ones.
+fn typed_invoices(path: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let payments = dir.path().join("payments.csv");
+    std::fs::write(&payments, "Date,Amount\n2026-10-31,1.00\n").unwrap();
+    let overrides = arrears::config::Overrides {
+        invoices: vec![fixture(path)],
+        payments: vec![payments],
+        ..Default::default()
+    };
+    let config = arrears::config::Config::load(Some(dir.path()), None, &overrides).unwrap();
+    let ledger = arrears::ingest::ingest(&config).unwrap_or_else(|e| panic!("{path}: {e}"));
+    ledger
+        .invoices
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} {} {} {} {} {} {:?}",
+                i.number, i.client, i.client_name, i.date, i.due, i.amount, i.currency, i.kind
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_format_reads_to_the_same_typed_invoices() {
+    let expected = typed_invoices("formats/invoices.xlsx");
+    assert_eq!(expected.len(), 8, "{expected:#?}");
+    assert!(
+        expected
+            .iter()
+            .any(|i| i.contains("CreditNote") && i.contains("-234.56")),
+        "{expected:#?}"
+    );
+    for path in [
+        "formats/invoices.xlsm",
+        "formats/invoices.xls",
+        "formats/invoices.ods",
+        "formats/utf8.csv",
+        "formats/utf8-bom.csv",
+        "formats/utf16le-bom.csv",
+        "formats/windows-1255.csv",
+        "formats/semicolon.csv",
+        "formats/tab.tsv",
+        "formats/pipe.txt",
+        "broken/wrong-extension.csv",
+        "broken/date1904.xlsx",
+        "broken/stray-xfd.xlsx",
+    ] {
+        assert_eq!(typed_invoices(path), expected, "{path}");
+    }
+}
