@@ -10,8 +10,9 @@
 //! - Money stays `Decimal` up to the cell: it becomes an `f64` only in [`Sheet::money`],
 //!   because Excel stores every number as an IEEE double (an amount with at most 15 significant
 //!   digits shows its exact decimal value). Cached formula results are decimal strings.
-//! - Text from the data is written with `write_string` after [`safe_text`]; no formula ever
-//!   contains data (totals rows compare with a cell instead).
+//! - Text from the data is written with `write_string` after
+//!   [`workbook_text`](super::workbook_text) (formula-safe, cut to 32,767 characters); no
+//!   formula ever contains data (totals rows compare with a cell instead).
 //! - Same input, same bytes: the document's creation time is the as-of date, every map is
 //!   ordered, the sheets come in a fixed order.
 //! - A table longer than one sheet continues on `Name (2)`, `Name (3)`, ... Table sheets are
@@ -29,7 +30,7 @@ use rust_xlsxwriter::{
     FormatBorder, Formula, Url, Workbook, Worksheet, XlsxError,
 };
 
-use super::safe_text;
+use super::workbook_text;
 use crate::app::Outcome;
 use crate::classify::{join_reasons, Risk};
 use crate::config::Config;
@@ -632,7 +633,7 @@ fn write_text(
     if text.is_empty() {
         return Ok(());
     }
-    ws.write_string_with_format(row, col, safe_text(text), &styles.text)
+    ws.write_string_with_format(row, col, workbook_text(text), &styles.text)
         .map(|_| ())
 }
 
@@ -1091,7 +1092,7 @@ fn write_summary(
     ws.set_row_height(0, 26)?;
     let mut row = 1;
     if let Some(name) = &config.company.name {
-        ws.write_string_with_format(row, 0, safe_text(name), &st.subtitle)?;
+        ws.write_string_with_format(row, 0, workbook_text(name), &st.subtitle)?;
         row += 1;
     }
     ws.write_string_with_format(row, 0, "As of", &st.label)?;

@@ -323,6 +323,7 @@ fn run(
         payments: vec![pay],
         clients: Vec::new(),
         out: Some(dir.join("out")),
+        ..Overrides::default()
     };
     let config = Config::load(Some(dir), None, &overrides).unwrap();
     let pool = rayon::ThreadPoolBuilder::new()
