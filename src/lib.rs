@@ -11,5 +11,6 @@ pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod progress;
 pub mod reconcile;
 pub mod report;
