@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use clap::{Parser, ValueEnum};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -818,14 +818,18 @@ enum Val {
 struct Table {
     path: PathBuf,
     csv: Option<csv::Writer<BufWriter<File>>>,
-    sheet: Option<(Worksheet, u32)>,
+    /// The workbook with its one constant-memory sheet (rows go to a temp file as written,
+    /// so a 1,000,000-row sheet does not sit in memory), and the next row.
+    sheet: Option<(Workbook, u32)>,
     date_text: bool,
     formats: (Format, Format, Format),
     rows: u64,
 }
 
 impl Table {
-    /// `title`: lines written above the header in xlsx (a blank row follows them).
+    /// `title`: lines written above the header in xlsx, and in csv when `csv_title` (a blank
+    /// row follows them), as real exports print a report title above the table.
+    #[allow(clippy::too_many_arguments)]
     fn create(
         path: PathBuf,
         format: OutFormat,
@@ -834,6 +838,7 @@ impl Table {
         header: &[&str],
         sheet_name: &str,
         rtl: bool,
+        csv_title: bool,
     ) -> Result<Table> {
         let date_format = Format::new()
             .set_num_format("dd/mm/yyyy")
@@ -854,12 +859,23 @@ impl Table {
                 if bom {
                     file.write_all("\u{feff}".as_bytes())?;
                 }
+                if csv_title {
+                    for line in title {
+                        if line.contains([',', '"', '\n']) {
+                            writeln!(file, "\"{}\"", line.replace('"', "\"\""))?;
+                        } else {
+                            writeln!(file, "{line}")?;
+                        }
+                    }
+                    writeln!(file)?;
+                }
                 let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
                 writer.write_record(header)?;
                 table.csv = Some(writer);
             }
             OutFormat::Xlsx => {
-                let mut sheet = Worksheet::new();
+                let mut book = Workbook::new();
+                let sheet = book.add_worksheet_with_constant_memory()?;
                 sheet.set_name(sheet_name)?;
                 sheet.set_right_to_left(rtl);
                 let mut row = 0;
@@ -881,7 +897,7 @@ impl Table {
                     sheet.set_column_width(col, (name.chars().count() as f64 + 4.0).max(12.0))?;
                 }
                 sheet.set_freeze_panes(row + 1, 0)?;
-                table.sheet = Some((sheet, row + 1));
+                table.sheet = Some((book, row + 1));
                 table.date_text = false;
             }
         }
@@ -889,8 +905,8 @@ impl Table {
     }
 
     fn widen(&mut self, col: u16, width: f64) -> Result<()> {
-        if let Some((sheet, _)) = &mut self.sheet {
-            sheet.set_column_width(col, width)?;
+        if let Some((book, _)) = &mut self.sheet {
+            book.worksheet_from_index(0)?.set_column_width(col, width)?;
         }
         Ok(())
     }
@@ -906,7 +922,8 @@ impl Table {
                 }
             }
             writer.write_record(None::<&[u8]>)?;
-        } else if let Some((sheet, row)) = &mut self.sheet {
+        } else if let Some((book, row)) = &mut self.sheet {
+            let sheet = book.worksheet_from_index(0)?;
             if *row >= 1_048_576 {
                 return Err(format!(
                     "{}: more rows than an xlsx sheet holds; use --format csv",
@@ -947,8 +964,7 @@ impl Table {
     fn finish(self, as_of: NaiveDate) -> Result<u64> {
         if let Some(mut writer) = self.csv {
             writer.flush()?;
-        } else if let Some((sheet, _)) = self.sheet {
-            let mut book = Workbook::new();
+        } else if let Some((mut book, _)) = self.sheet {
             // A fixed creation time keeps the file byte-identical between runs.
             let created = ExcelDateTime::from_ymd(
                 u16::try_from(as_of.year())?,
@@ -956,7 +972,6 @@ impl Table {
                 u8::try_from(as_of.day())?,
             )?;
             book.set_properties(&DocProperties::new().set_creation_datetime(&created));
-            book.push_worksheet(sheet);
             book.save(&self.path)?;
         }
         Ok(self.rows)
@@ -1238,6 +1253,7 @@ impl Gen<'_> {
             INVOICE_HEADER,
             "Invoices",
             false,
+            !self.args.sample,
         )?;
         for (col, width) in [(0, 17.0), (4, 34.0), (6, 28.0), (9, 17.0)] {
             table.widen(col, width)?;
@@ -1817,6 +1833,7 @@ impl Gen<'_> {
             BANK_HEADER,
             "תנועות",
             true,
+            !self.args.sample,
         )?;
         table.widen(2, 44.0)?;
         table.widen(3, 30.0)?;
@@ -1882,6 +1899,7 @@ impl Gen<'_> {
             CLIENT_HEADER,
             "Clients",
             false,
+            !self.args.sample,
         )?;
         for (col, width) in [(1, 34.0), (3, 30.0), (4, 16.0), (5, 36.0), (16, 36.0)] {
             table.widen(col, width)?;

@@ -21,6 +21,7 @@ use crate::history::{self, Changes, History};
 use crate::ingest::{self, Ledger};
 use crate::model::{format_money, Severity};
 use crate::output::RunFolder;
+use crate::progress;
 use crate::reconcile::{self, InvariantCheck, Reconciliation};
 use crate::report::{self, manifest};
 
@@ -150,16 +151,20 @@ pub struct Outcome {
 pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<Outcome, AppError> {
     let mut timings = Vec::new();
     let started = Instant::now();
-    let ledger = ingest::ingest(config)?;
+    let bar = progress::spinner("ingest");
+    let (ledger, parts) = ingest::ingest_timed(config)?;
+    bar.finish_and_clear();
     timings.push(("ingest", started.elapsed().as_millis()));
+    timings.extend(parts);
 
     let started = Instant::now();
-    let recon = reconcile::reconcile(config, &ledger, as_of).map_err(|e| {
+    let (recon, parts) = reconcile::reconcile_timed(config, &ledger, as_of).map_err(|e| {
         AppError::Invariant(format!(
             "{e}. This is a bug in arrears, not in your data; nothing was written."
         ))
     })?;
     timings.push(("reconcile", started.elapsed().as_millis()));
+    timings.extend(parts);
 
     let row_checks = row_accounting(&ledger);
     if let Some(failed) = row_checks.iter().find(|c| !c.passed) {
@@ -170,8 +175,10 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<O
     }
 
     let started = Instant::now();
+    let bar = progress::spinner("classify");
     let class = classify::classify(config, &ledger, &recon, as_of, &history.before(as_of));
     let changes = changes(config, &ledger, &recon, &class, as_of);
+    bar.finish_and_clear();
     timings.push(("classify", started.elapsed().as_millis()));
     Ok(Outcome {
         as_of,
@@ -262,6 +269,9 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
             .map_err(|e| AppError::Jobs(e.to_string()))?;
     }
     let total = Instant::now();
+    if args.quiet || args.json {
+        progress::disable();
+    }
     let config = load_config(&args.input, args.out.clone())?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
     let history = History::load(&config.output_dir)?;
@@ -276,10 +286,12 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
         }
     };
     let started = Instant::now();
+    let bar = progress::spinner("write");
     if let Err(e) = write_outputs(&folder.temp, &config, &outcome) {
         folder.abandon();
         return Err(e);
     }
+    bar.finish_and_clear();
     outcome
         .timings
         .push(("write", started.elapsed().as_millis()));

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod progress;
 pub mod reconcile;
 pub mod report;
 pub mod verify;

@@ -112,6 +112,15 @@ pub enum IngestError {
 /// When a required input is missing, a file cannot be read, or no sheet of a file has the
 /// required columns. Bad rows are not errors: they are returned as issues in the ledger.
 pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
+    ingest_timed(config).map(|(ledger, _)| ledger)
+}
+
+/// [`ingest`], with the wall time of its parts in ms: `ingest_read` (files read, tables and
+/// headers found, all files at once) and `ingest_parse` (rows parsed into documents).
+///
+/// # Errors
+/// As [`ingest`].
+pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timings), IngestError> {
     for kind in [TableKind::Invoices, TableKind::Payments] {
         if config.inputs.files(kind).is_empty() {
             return Err(IngestError::NoInput(kind));
@@ -123,10 +132,13 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
             .into_iter()
             .flat_map(|kind| config.inputs.files(kind).iter().map(move |p| (kind, p)))
             .collect();
+    let started = std::time::Instant::now();
     let located: Vec<Result<Located, IngestError>> = jobs
         .par_iter()
         .map(|(kind, path)| locate(config, *kind, path))
         .collect();
+    let read_ms = started.elapsed().as_millis();
+    let started = std::time::Instant::now();
 
     let mut ledger = Ledger::default();
     let mut client_rows = Vec::new();
@@ -187,7 +199,11 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
     }
     ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut ledger.issues);
     ledger.clients = clients.by_id;
-    Ok(ledger)
+    let timings = vec![
+        ("ingest_read", read_ms),
+        ("ingest_parse", started.elapsed().as_millis()),
+    ];
+    Ok((ledger, timings))
 }
 
 /// The tables of one file that hold the wanted kind, with their header rows found.
@@ -617,8 +633,14 @@ fn read_clients(
     use Field::*;
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[LastContact, PromisedDate], report, issues);
-    for row in &rows {
-        match read_client(row, &orders) {
+    // Rows parse on all threads (an indexed collect keeps row order); duplicates are decided
+    // afterwards in row order, so issues come out in the same order for any thread count.
+    let parsed: Vec<_> = rows
+        .par_iter()
+        .map(|row| read_client(row, &orders))
+        .collect();
+    for (row, parsed) in rows.iter().zip(parsed) {
+        match parsed {
             Ok((client, warnings)) => {
                 issues.extend(warnings);
                 if let Some(existing) = clients.by_id.get(&client.id) {
@@ -779,18 +801,29 @@ fn read_invoices(
     use Field::*;
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
-    for row in &rows {
-        if is_totals_row(row, Number) {
-            issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
-            report.ignored += 1;
-            continue;
-        }
-        match read_invoice(config, row, &orders, clients) {
-            Ok(invoice) => {
-                invoices.push((invoice, report_index));
+    // Everything row-local parses on all threads (indexed collect: row order kept); resolving
+    // the client, which depends on the rows before, runs afterwards in row order.
+    let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = rows
+        .par_iter()
+        .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
+        .collect();
+    invoices.reserve(rows.len());
+    for (row, parsed) in rows.iter().zip(parsed) {
+        match parsed {
+            None => {
+                issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
+                report.ignored += 1;
+            }
+            Some(Ok(draft)) => {
+                invoices.push((finish_invoice(config, row, draft, clients), report_index));
                 report.used += 1;
             }
-            Err(issue) => {
+            Some(Err(LateError { issue, client })) => {
+                // A row rejected for its due date or disputed flag still names its client,
+                // as it did when rows were read one by one.
+                if let Some((id, name, email)) = client {
+                    clients.resolve(id, name, email.as_ref());
+                }
                 issues.push(issue);
                 report.rejected += 1;
             }
@@ -798,12 +831,43 @@ fn read_invoices(
     }
 }
 
-fn read_invoice(
+/// An invoice row with every row-local field parsed; the client is not resolved yet.
+struct InvoiceDraft {
+    number: String,
+    client_id: Option<String>,
+    client_name: Option<String>,
+    email: Option<String>,
+    date: NaiveDate,
+    due: Option<NaiveDate>,
+    amount: Decimal,
+    currency: String,
+    kind: DocKind,
+    reference: Option<String>,
+    disputed: bool,
+    prepaid: Decimal,
+}
+
+/// A rejected invoice row; `client` is set when the error came after the point where the
+/// client would have been resolved (id, name, email).
+struct LateError {
+    issue: Issue,
+    client: Option<(Option<String>, Option<String>, Option<String>)>,
+}
+
+impl From<Issue> for LateError {
+    fn from(issue: Issue) -> LateError {
+        LateError {
+            issue,
+            client: None,
+        }
+    }
+}
+
+fn parse_invoice(
     config: &Config,
     row: &Row<'_>,
     orders: &BTreeMap<Field, ColumnOrder>,
-    clients: &mut Clients,
-) -> Result<Invoice, Issue> {
+) -> Result<InvoiceDraft, LateError> {
     use Field::*;
     let number = row
         .text(Number)
@@ -816,7 +880,7 @@ fn read_invoice(
         } else {
             ClientName
         };
-        return Err(row.missing(field, "the client"));
+        return Err(row.missing(field, "the client").into());
     }
     let date = row
         .date(InvoiceDate, orders)?
@@ -836,7 +900,7 @@ fn read_invoice(
             Some(DocKind::CreditNote) => kind = DocKind::CreditNote,
             Some(DocKind::Invoice) => {}
             None => {
-                return Err(row.error(DocType, "unknown document type; expected invoice or credit note (חשבונית / חשבונית זיכוי)"));
+                return Err(row.error(DocType, "unknown document type; expected invoice or credit note (חשבונית / חשבונית זיכוי)").into());
             }
         }
     }
@@ -850,43 +914,78 @@ fn read_invoice(
     if kind == DocKind::Invoice
         && (prepaid.is_sign_negative() && !prepaid.is_zero() || prepaid > amount)
     {
-        return Err(row.error(
-            AmountPaid,
-            format!("amount already paid must be between 0 and the invoice amount {amount}"),
-        ));
+        return Err(row
+            .error(
+                AmountPaid,
+                format!("amount already paid must be between 0 and the invoice amount {amount}"),
+            )
+            .into());
     }
     if kind == DocKind::CreditNote && !prepaid.is_zero() {
-        return Err(row.error(
-            AmountPaid,
-            "a credit note cannot have an amount already paid",
-        ));
+        return Err(row
+            .error(
+                AmountPaid,
+                "a credit note cannot have an amount already paid",
+            )
+            .into());
     }
     let email = row.text(Email);
-    let (client, client_name) = clients.resolve(client_id, client_name, email.as_ref());
-    let due = match row.date(DueDate, orders)? {
+    let late = |issue: Issue| LateError {
+        issue,
+        client: Some((client_id.clone(), client_name.clone(), email.clone())),
+    };
+    let due = row.date(DueDate, orders).map_err(late)?;
+    let reference = row.text(Reference);
+    let disputed = row.flag(Disputed).map_err(late)?;
+    Ok(InvoiceDraft {
+        number,
+        client_id,
+        client_name,
+        email,
+        date,
+        due,
+        amount,
+        currency,
+        kind,
+        reference,
+        disputed,
+        prepaid,
+    })
+}
+
+/// Resolves the draft's client (in row order: it may register a client) and its due date.
+fn finish_invoice(
+    config: &Config,
+    row: &Row<'_>,
+    draft: InvoiceDraft,
+    clients: &mut Clients,
+) -> Invoice {
+    let (client, client_name) =
+        clients.resolve(draft.client_id, draft.client_name, draft.email.as_ref());
+    let due = match draft.due {
         Some(due) => due,
         None => clients
             .by_id
             .get(&client)
             .and_then(|c| c.terms)
             .unwrap_or(config.default_terms)
-            .due_date(date),
+            .due_date(draft.date),
     };
-    Ok(Invoice {
-        number,
+    Invoice {
+        number: draft.number,
         client,
         client_name,
-        date,
+        date: draft.date,
         due,
-        amount,
-        currency,
-        kind,
-        reference: row.text(Reference),
-        disputed: row.flag(Disputed)?,
-        prepaid,
-        email,
+        amount: draft.amount,
+        currency: draft.currency,
+        kind: draft.kind,
+        reference: draft.reference,
+        disputed: draft.disputed,
+        prepaid: draft.prepaid,
+        email: draft.email,
         origin: row.origin.clone(),
-    })
+    }
 }
 
 fn read_payments(
@@ -905,13 +1004,21 @@ fn read_payments(
         || "payment".to_string(),
         |s| s.to_string_lossy().to_string(),
     );
-    for row in &rows {
-        if is_totals_row(row, PaymentDate) {
+    // Rows parse on all threads; the indexed collect keeps row order.
+    let parsed: Vec<Option<Result<Option<Payment>, Issue>>> = rows
+        .par_iter()
+        .map(|row| {
+            (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
+        })
+        .collect();
+    payments.reserve(rows.len());
+    for (row, parsed) in rows.iter().zip(parsed) {
+        let Some(parsed) = parsed else {
             issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
             report.ignored += 1;
             continue;
-        }
-        match read_payment(config, row, &orders, &stem) {
+        };
+        match parsed {
             Ok(Some(payment)) => {
                 payments.push((payment, report_index));
                 report.used += 1;

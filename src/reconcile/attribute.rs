@@ -20,7 +20,7 @@
 //! Work is parallel over payments (rayon indexed collects keep payment order), then over
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -74,11 +74,16 @@ impl<'a> Index<'a> {
         }
         let mut numbers = NumberSet::default();
         let mut invoices_by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        // A client's name repeats on each of its invoices; normalising it (NFKC, suffixes) once
+        // per distinct (name, client) pair instead of once per invoice.
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
         for (i, inv) in ledger.invoices.iter().enumerate() {
             if !invoice_in_run[i] {
                 continue;
             }
-            if !inv.client_name.trim().is_empty() {
+            if !inv.client_name.trim().is_empty()
+                && seen.insert((inv.client_name.as_str(), inv.client.as_str()))
+            {
                 client_names.insert((name_key(&inv.client_name), inv.client.as_str()));
             }
             if inv.kind != DocKind::Invoice {

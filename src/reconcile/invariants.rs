@@ -38,12 +38,23 @@ pub(crate) fn check(
     invoice_in_run: &[bool],
     payment_in_run: &[bool],
 ) -> Result<Vec<InvariantCheck>, ReconcileError> {
-    Ok(vec![
-        every_payment_attributed(rec, payment_in_run, invoice_in_run)?,
-        balances(ledger, rec, invoice_in_run)?,
-        documents(ledger, rec, invoice_in_run)?,
-        payments(ledger, rec)?,
-    ])
+    // The checks are independent; each walks every row, so they run side by side. Errors are
+    // taken in the listed order, so the reported failure does not depend on the thread count.
+    let ((attributed, balances), (documents, payments)) = rayon::join(
+        || {
+            (
+                every_payment_attributed(rec, payment_in_run, invoice_in_run),
+                balances(ledger, rec, invoice_in_run),
+            )
+        },
+        || {
+            rayon::join(
+                || documents(ledger, rec, invoice_in_run),
+                || payments(ledger, rec),
+            )
+        },
+    );
+    Ok(vec![attributed?, balances?, documents?, payments?])
 }
 
 fn every_payment_attributed(

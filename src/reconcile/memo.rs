@@ -57,10 +57,14 @@ impl NumberSet {
             return;
         }
         self.keys.insert(key.to_string());
-        self.verbatim.insert(
-            number.trim().nfkc().collect::<String>().to_uppercase(),
-            key.to_string(),
-        );
+        let number = number.trim();
+        let verbatim = if number.is_ascii() {
+            // Already NFKC; ASCII upper case is the full upper case of ASCII.
+            number.to_ascii_uppercase()
+        } else {
+            number.nfkc().collect::<String>().to_uppercase()
+        };
+        self.verbatim.insert(verbatim, key.to_string());
         self.max_parts = self.max_parts.max(class_runs(number));
     }
 }

@@ -225,6 +225,9 @@ pub struct Reconciliation {
     pub left_out: LeftOut,
 }
 
+/// Wall time of a stage's parts in ms, for `run.json`'s `timings_ms` only.
+pub type Timings = Vec<(&'static str, u128)>;
+
 /// Reconciliation found a contradiction in its own arithmetic: a bug, never a data problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -248,6 +251,19 @@ pub fn reconcile(
     ledger: &Ledger,
     as_of: NaiveDate,
 ) -> Result<Reconciliation, ReconcileError> {
+    reconcile_timed(config, ledger, as_of).map(|(rec, _)| rec)
+}
+
+/// [`reconcile`], with the wall time of its parts: `reconcile_attribute`,
+/// `reconcile_allocate` (allocation and sorting) and `reconcile_check` (the invariants).
+///
+/// # Errors
+/// As [`reconcile`].
+pub fn reconcile_timed(
+    config: &Config,
+    ledger: &Ledger,
+    as_of: NaiveDate,
+) -> Result<(Reconciliation, Timings), ReconcileError> {
     let invoice_in_run: Vec<bool> = ledger.invoices.iter().map(|i| i.date <= as_of).collect();
     let payment_in_run: Vec<bool> = ledger.payments.iter().map(|p| p.date <= as_of).collect();
     let payments: Vec<usize> = (0..ledger.payments.len())
@@ -258,7 +274,12 @@ pub fn reconcile(
         payments: ledger.payments.len() - payments.len(),
     };
 
+    let started = std::time::Instant::now();
+    let bar = crate::progress::spinner("attribute");
     let attributed = attribute::attribute(ledger, &invoice_in_run, &payments);
+    bar.finish_and_clear();
+    let attribute_ms = started.elapsed().as_millis();
+    let started = std::time::Instant::now();
 
     let mut work: BTreeMap<&str, ClientWork<'_>> = BTreeMap::new();
     for (i, inv) in ledger.invoices.iter().enumerate() {
@@ -296,11 +317,22 @@ pub fn reconcile(
         }
     }
 
+    // `work` is in client order, and every allocation, open item and balance of an outcome
+    // belongs to its client: sorting each outcome on its own thread and concatenating gives
+    // exactly the order a global sort would (the keys start with the client), without a serial
+    // sort of millions of rows on the main thread.
     let work: Vec<ClientWork<'_>> = work.into_values().collect();
+    let bar = crate::progress::bar(work.len() as u64, "allocate");
     let outcomes: Vec<ClientOutcome> = work
         .par_iter()
-        .map(|w| allocate_client(config, ledger, w))
+        .map(|w| {
+            let mut outcome = allocate_client(config, ledger, w);
+            sort_client(&mut outcome, ledger);
+            bar.inc(1);
+            outcome
+        })
         .collect();
+    bar.finish_and_clear();
 
     let mut rec = Reconciliation {
         as_of: Some(as_of),
@@ -317,24 +349,41 @@ pub fn reconcile(
         rec.balances.append(&mut outcome.balances);
     }
     sort(&mut rec, ledger);
+    let allocate_ms = started.elapsed().as_millis();
+    let started = std::time::Instant::now();
     rec.invariants = invariants::check(ledger, &rec, &invoice_in_run, &payment_in_run)?;
-    Ok(rec)
+    let timings = vec![
+        ("reconcile_attribute", attribute_ms),
+        ("reconcile_allocate", allocate_ms),
+        ("reconcile_check", started.elapsed().as_millis()),
+    ];
+    Ok((rec, timings))
 }
 
-/// The documented order of every output vector.
-fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
+/// The documented order of every output vector; allocations, open items and balances are
+/// already in order (see [`sort_client`]).
+fn sort(rec: &mut Reconciliation, _ledger: &Ledger) {
     rec.attributions.sort_by_key(|a| a.payment);
-    rec.allocations.sort_by(compare_allocations);
-    rec.open_items.sort_by(|a, b| {
+    debug_assert!(rec
+        .allocations
+        .windows(2)
+        .all(|w| compare_allocations(&w[0], &w[1]).is_le()));
+    rec.unapplied.sort_by_key(|u| u.payment);
+    rec.settlements.sort_by_key(|s| s.invoice);
+}
+
+/// The documented order of one client's allocations, open items and balances.
+fn sort_client(outcome: &mut ClientOutcome, ledger: &Ledger) {
+    outcome.allocations.sort_by(compare_allocations);
+    outcome.open_items.sort_by(|a, b| {
         let (x, y) = (&ledger.invoices[a.invoice], &ledger.invoices[b.invoice]);
         (&x.client, &x.currency, x.due, x.date)
             .cmp(&(&y.client, &y.currency, y.due, y.date))
             .then_with(|| allocate::natural_cmp(&x.number, &y.number))
             .then(a.invoice.cmp(&b.invoice))
     });
-    rec.unapplied.sort_by_key(|u| u.payment);
-    rec.settlements.sort_by_key(|s| s.invoice);
-    rec.balances
+    outcome
+        .balances
         .sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
 }
 
