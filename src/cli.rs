@@ -33,6 +33,23 @@ pub enum Command {
     ///   arrears check sample-data
     ///   arrears check --invoices inv.xlsx --payments bank.csv
     Check(InputArgs),
+    /// Start an office folder: write an `arrears.toml` with every option explained (commented
+    /// out) and copy the built-in letter templates into `DIR/templates/` for branding and
+    /// rewording. Existing files are left alone unless --force is given.
+    ///
+    /// Examples:
+    ///   arrears init office
+    ///   arrears init .
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to set up (created when missing).
+    pub dir: PathBuf,
+    /// Overwrite an existing arrears.toml (templates already there are never overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where the inputs and the configuration come from.
