@@ -54,6 +54,10 @@ pub enum AppError {
     History(#[from] history::HistoryError),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
+    #[error(transparent)]
+    Letters(#[from] report::letters::LetterError),
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
 }
 
 impl From<ingest::IngestError> for AppError {
@@ -89,6 +93,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Verify { dir } => verify(&dir),
+        Command::Init(args) => crate::init::init(&args.dir, args.force)
+            .map(|()| 0)
+            .map_err(AppError::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -274,6 +281,8 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     }
     let config = load_config(&args.input, args.out.clone())?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
+    // Templates and logo are checked before any data is read.
+    let head = report::letters::Letterhead::load(&config)?;
     let history = History::load(&config.output_dir)?;
     // Fail before the work when the run folder exists.
     let name = RunFolder::name(as_of, args.dry_run);
@@ -287,7 +296,7 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     };
     let started = Instant::now();
     let bar = progress::spinner("write");
-    if let Err(e) = write_outputs(&folder.temp, &config, &outcome) {
+    if let Err(e) = write_outputs(&folder.temp, &config, &head, &outcome) {
         folder.abandon();
         return Err(e);
     }
@@ -319,7 +328,7 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
             &config.output_dir,
             &history,
             as_of,
-            letter_entries(&config, &outcome),
+            letter_entries(&config, &head, &outcome, &name),
         )?)
     };
     if !args.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of) {
@@ -356,7 +365,12 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     })
 }
 
-fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<(), AppError> {
+fn write_outputs(
+    dir: &std::path::Path,
+    config: &Config,
+    head: &report::letters::Letterhead,
+    o: &Outcome,
+) -> Result<(), AppError> {
     let wrap = |name: &str| {
         let path = dir.join(name);
         move |source| AppError::Write { path, source }
@@ -368,6 +382,7 @@ fn write_outputs(dir: &std::path::Path, config: &Config, o: &Outcome) -> Result<
     report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv"))?;
     report::csv::write_worklist(dir, config, &o.ledger, &o.class).map_err(wrap("worklist.csv"))?;
     report::xlsx::write(dir, config, o).map_err(wrap(report::xlsx::FILE_NAME))?;
+    report::letters::write(dir, config, head, &o.ledger, &o.class, o.as_of)?;
     Ok(())
 }
 
@@ -389,12 +404,20 @@ fn latest_run(out: &std::path::Path) -> Option<NaiveDate> {
         .max()
 }
 
-/// The history rows for this run's letters.
-fn letter_entries(config: &Config, o: &Outcome) -> Vec<history::Entry> {
+/// The history rows for this run's letters; `files` are relative to the output folder (the
+/// run folder is `run_name`).
+fn letter_entries(
+    config: &Config,
+    head: &report::letters::Letterhead,
+    o: &Outcome,
+    run_name: &str,
+) -> Vec<history::Entry> {
+    let plans = report::letters::plan(config, &head.templates, &o.ledger, &o.class);
     o.class
         .letters
         .iter()
-        .map(|letter| {
+        .zip(&plans)
+        .map(|(letter, planned)| {
             let invoices: Vec<&str> = letter
                 .items
                 .iter()
@@ -418,7 +441,12 @@ fn letter_entries(config: &Config, o: &Outcome) -> Vec<history::Entry> {
                 level: config.dunning_levels[letter.level].name.clone(),
                 invoices: invoices.join("; "),
                 amount: amount.join("; "),
-                files: String::new(),
+                files: planned
+                    .files
+                    .iter()
+                    .map(|f| format!("{run_name}/{f}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
             }
         })
         .collect()

@@ -53,6 +53,23 @@ pub enum Command {
         /// The run folder, OUT/<as-of>.
         dir: PathBuf,
     },
+    /// Start an office folder: write an `arrears.toml` with every option explained (commented
+    /// out) and copy the built-in letter templates into `DIR/templates/` for branding and
+    /// rewording. Existing files are left alone unless --force is given.
+    ///
+    /// Examples:
+    ///   arrears init office
+    ///   arrears init .
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to set up (created when missing).
+    pub dir: PathBuf,
+    /// Overwrite an existing arrears.toml (templates already there are never overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where the inputs and the configuration come from.

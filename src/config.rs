@@ -103,6 +103,10 @@ struct RawDunning {
 struct RawLetters {
     formats: Option<Vec<String>>,
     language: Option<String>,
+    templates: Option<String>,
+    interest_rate: Option<toml::Value>,
+    payment_plan_instalments: Option<u32>,
+    deadline_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -211,11 +215,50 @@ pub struct Config {
     pub company: Company,
     pub letter_formats: Vec<String>,
     pub language: String,
+    /// Letter settings beyond formats and language (`[letters]`).
+    pub letters: LetterSettings,
     pub output_dir: PathBuf,
     /// `[output] workbook_rtl`: the sheets of `aging-report.xlsx` run right to left.
     pub workbook_rtl: bool,
     /// The configuration file's text, recorded in `run.json`.
     pub source_text: String,
+}
+
+/// `[letters]` settings that shape what the letters say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LetterSettings {
+    /// A folder of templates (`<language>/<level>.<format>.tera`) that override the built-in
+    /// ones file by file.
+    pub templates: Option<PathBuf>,
+    /// Annual interest rate in percent, simple interest on the days overdue; `None` shows no
+    /// interest.
+    pub interest_rate: Option<Decimal>,
+    /// Instalments of the payment plan offered in the final notice.
+    pub payment_plan_instalments: u32,
+    /// Days from the letter date to the deadline a final notice sets (and the first instalment).
+    pub deadline_days: u32,
+}
+
+impl Default for LetterSettings {
+    fn default() -> LetterSettings {
+        LetterSettings {
+            templates: None,
+            interest_rate: None,
+            payment_plan_instalments: 3,
+            deadline_days: 14,
+        }
+    }
+}
+
+/// The letter formats written when `[letters] formats` is not set: every format this build
+/// supports.
+#[must_use]
+pub fn default_letter_formats() -> Vec<String> {
+    let mut formats = vec!["html".to_string(), "txt".to_string(), "eml".to_string()];
+    if cfg!(feature = "pdf") {
+        formats.push("pdf".to_string());
+    }
+    formats
 }
 
 /// The default ladder of SPEC section 6.
@@ -441,7 +484,7 @@ fn build(
     let letter_formats = raw
         .letters
         .formats
-        .unwrap_or_else(|| vec!["html".into(), "txt".into(), "eml".into()]);
+        .unwrap_or_else(default_letter_formats);
     for format in &letter_formats {
         if !["html", "txt", "eml", "pdf"].contains(&format.as_str()) {
             return Err(invalid(
@@ -451,8 +494,57 @@ fn build(
                 "allowed: \"html\", \"txt\", \"eml\", \"pdf\"",
             ));
         }
+        if format == "pdf" && !cfg!(feature = "pdf") {
+            return Err(invalid(
+                cfg_path,
+                "letters.formats",
+                format,
+                "this build of arrears has no PDF support (built with --no-default-features); \
+                 remove \"pdf\" or build with the default features",
+            ));
+        }
     }
-    let language = raw.letters.language.unwrap_or_else(|| "he".to_string());
+    let language = match raw.letters.language {
+        None => "he".to_string(),
+        Some(text) => crate::ingest::value::parse_language(&text).ok_or_else(|| {
+            invalid(
+                cfg_path,
+                "letters.language",
+                &text,
+                "expected a language code such as \"he\" or \"en\"",
+            )
+        })?,
+    };
+    let interest_rate = match &raw.letters.interest_rate {
+        None => None,
+        Some(v) => {
+            let rate = decimal(cfg_path, "letters.interest_rate", v)?;
+            if rate.is_sign_negative() || rate > Decimal::ONE_HUNDRED {
+                return Err(invalid(
+                    cfg_path,
+                    "letters.interest_rate",
+                    rate,
+                    "expected an annual rate in percent, from 0 to 100",
+                ));
+            }
+            Some(rate)
+        }
+    };
+    let payment_plan_instalments = raw.letters.payment_plan_instalments.unwrap_or(3);
+    if !(1..=60).contains(&payment_plan_instalments) {
+        return Err(invalid(
+            cfg_path,
+            "letters.payment_plan_instalments",
+            payment_plan_instalments,
+            "expected 1 to 60 monthly instalments",
+        ));
+    }
+    let letters = LetterSettings {
+        templates: raw.letters.templates.as_deref().map(|t| base_dir.join(t)),
+        interest_rate,
+        payment_plan_instalments,
+        deadline_days: raw.letters.deadline_days.unwrap_or(14),
+    };
     let encoding = match &raw.inputs.encoding {
         None => None,
         Some(label) => Some(
@@ -565,6 +657,7 @@ fn build(
         company: raw.company,
         letter_formats,
         language,
+        letters,
         output_dir,
         workbook_rtl,
         source_text,

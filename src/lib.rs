@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod history;
 pub mod ingest;
+pub mod init;
 pub mod model;
 pub mod normalize;
 pub mod output;

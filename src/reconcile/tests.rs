@@ -40,6 +40,7 @@ fn config() -> Config {
         company: Company::default(),
         letter_formats: Vec::new(),
         language: "en".to_string(),
+        letters: crate::config::LetterSettings::default(),
         output_dir: PathBuf::from("arrears-out"),
         workbook_rtl: false,
         source_text: String::new(),

@@ -6,6 +6,7 @@
 //! every CSV cell, so no spreadsheet ever runs it as a formula ([`safe_text`]).
 
 pub mod csv;
+pub mod letters;
 pub mod manifest;
 pub mod summary;
 pub mod xlsx;

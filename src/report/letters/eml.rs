@@ -1,0 +1,79 @@
+//! The `.eml` draft of a letter: a message a mail program opens ready to send (`X-Unsent: 1`).
+//!
+//! To the client, from `[company] email`, with the letter as text and HTML alternatives and the
+//! PDF attached when PDF letters are written. Everything that would normally be random or
+//! the clock's — the Date, the Message-ID, the MIME boundaries — is derived from the as-of date
+//! and the letter's file stem, so a rerun writes the same bytes.
+
+use chrono::NaiveDate;
+use mail_builder::headers::content_type::ContentType;
+use mail_builder::headers::raw::Raw;
+use mail_builder::mime::MimePart;
+use mail_builder::MessageBuilder;
+
+use crate::report::manifest::sha256_hex;
+
+/// What goes into one draft.
+pub struct Draft<'a> {
+    pub to_name: &'a str,
+    pub to_email: &'a str,
+    pub from_name: &'a str,
+    pub from_email: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    /// (file name, bytes) of the PDF to attach.
+    pub pdf: Option<(&'a str, &'a [u8])>,
+    pub as_of: NaiveDate,
+    /// The letter's file stem, unique in the run.
+    pub stem: &'a str,
+}
+
+/// Builds the message.
+///
+/// # Errors
+/// Never in practice (the writer is a `Vec`), but the builder's API is fallible.
+pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
+    let seed = sha256_hex(format!("{}\n{}", draft.as_of, draft.stem).as_bytes());
+    let domain = draft
+        .from_email
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim())
+        .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c)))
+        .unwrap_or("arrears.invalid");
+    let message_id = format!("arrears-{}-{}@{domain}", draft.as_of, &seed[..24]);
+    // 09:00 UTC on the as-of date.
+    let date = draft
+        .as_of
+        .and_hms_opt(9, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp());
+
+    let alternative = MimePart::new(
+        ContentType::new("multipart/alternative").attribute("boundary", format!("alt-{}", &seed[..32])),
+        vec![
+            MimePart::new("text/plain", draft.text),
+            MimePart::new("text/html", draft.html),
+        ],
+    );
+    let body = match draft.pdf {
+        Some((name, bytes)) => MimePart::new(
+            ContentType::new("multipart/mixed").attribute("boundary", format!("mix-{}", &seed[32..64])),
+            vec![
+                alternative,
+                MimePart::new("application/pdf", bytes).attachment(name),
+            ],
+        ),
+        None => alternative,
+    };
+    let mut builder = MessageBuilder::new()
+        .message_id(message_id)
+        .date(date)
+        .to((draft.to_name, draft.to_email))
+        .subject(draft.subject)
+        .header("X-Unsent", Raw::new("1"))
+        .body(body);
+    if !draft.from_email.is_empty() {
+        builder = builder.from((draft.from_name, draft.from_email));
+    }
+    builder.write_to_vec()
+}
