@@ -481,10 +481,7 @@ fn build(
             "expected at least one level, in increasing order of days",
         ));
     }
-    let letter_formats = raw
-        .letters
-        .formats
-        .unwrap_or_else(default_letter_formats);
+    let letter_formats = raw.letters.formats.unwrap_or_else(default_letter_formats);
     for format in &letter_formats {
         if !["html", "txt", "eml", "pdf"].contains(&format.as_str()) {
             return Err(invalid(

@@ -68,11 +68,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         super::init(dir.path(), false).unwrap();
         let config = Config::load(Some(dir.path()), None, &Overrides::default()).unwrap();
-        assert_eq!(
-            config.letters.templates,
-            Some(dir.path().join("templates"))
-        );
-        assert!(dir.path().join("templates/he/reminder-1.body.tera").is_file());
+        assert_eq!(config.letters.templates, Some(dir.path().join("templates")));
+        assert!(dir
+            .path()
+            .join("templates/he/reminder-1.body.tera")
+            .is_file());
         crate::report::letters::Templates::load(&config).unwrap();
         assert!(super::init(dir.path(), false).is_err());
         super::init(dir.path(), true).unwrap();

@@ -5,6 +5,7 @@ mod crash;
 mod external;
 mod history;
 mod injection;
+mod letters;
 mod props;
 mod readers;
 mod run;

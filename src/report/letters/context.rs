@@ -280,9 +280,7 @@ pub fn build(
                             number: u32::try_from(n + 1).unwrap_or(u32::MAX),
                             date: date(
                                 deadline
-                                    .checked_add_months(Months::new(
-                                        u32::try_from(n).unwrap_or(0),
-                                    ))
+                                    .checked_add_months(Months::new(u32::try_from(n).unwrap_or(0)))
                                     .unwrap_or(deadline),
                                 language,
                             ),

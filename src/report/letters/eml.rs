@@ -39,7 +39,11 @@ pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
         .from_email
         .rsplit_once('@')
         .map(|(_, d)| d.trim())
-        .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c)))
+        .filter(|d| {
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+        })
         .unwrap_or("arrears.invalid");
     let message_id = format!("arrears-{}-{}@{domain}", draft.as_of, &seed[..24]);
     // 09:00 UTC on the as-of date.
@@ -49,7 +53,8 @@ pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
         .map_or(0, |t| t.and_utc().timestamp());
 
     let alternative = MimePart::new(
-        ContentType::new("multipart/alternative").attribute("boundary", format!("alt-{}", &seed[..32])),
+        ContentType::new("multipart/alternative")
+            .attribute("boundary", format!("alt-{}", &seed[..32])),
         vec![
             MimePart::new("text/plain", draft.text),
             MimePart::new("text/html", draft.html),
@@ -57,7 +62,8 @@ pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
     );
     let body = match draft.pdf {
         Some((name, bytes)) => MimePart::new(
-            ContentType::new("multipart/mixed").attribute("boundary", format!("mix-{}", &seed[32..64])),
+            ContentType::new("multipart/mixed")
+                .attribute("boundary", format!("mix-{}", &seed[32..64])),
             vec![
                 alternative,
                 MimePart::new("application/pdf", bytes).attachment(name),

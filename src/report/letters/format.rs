@@ -103,11 +103,28 @@ pub fn typst_escape(text: &str) -> String {
     out
 }
 
+/// Escapes text for HTML element content and quoted attribute values: `&`, `<`, `>`, `"` and
+/// `'` (Tera's own escaping also rewrites `/`, which makes every date unreadable in the source).
+#[must_use]
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Standard base64 (RFC 4648, with padding), for the logo's data URI.
 #[must_use]
 pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -168,6 +185,14 @@ mod tests {
         assert_eq!(typst_escape("line\nbreak"), "line break");
         assert_eq!(typst_escape("\\u{41}"), "\\\\u\\{41\\}");
         assert_eq!(typst_escape("כהן ובניו"), "כהן ובניו");
+    }
+
+    #[test]
+    fn html_escape_covers_markup_and_attributes() {
+        assert_eq!(
+            html_escape("<a href=\"x\">'&'</a> 30/11"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt; 30/11"
+        );
     }
 
     #[test]

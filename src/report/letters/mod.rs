@@ -147,14 +147,23 @@ fn wants(config: &Config, format: &str) -> bool {
 }
 
 /// The language a letter is written in.
-fn language_for(config: &Config, templates: &Templates, ledger: &Ledger, letter: &Letter) -> String {
+fn language_for(
+    config: &Config,
+    templates: &Templates,
+    ledger: &Ledger,
+    letter: &Letter,
+) -> String {
     let level = &config.dunning_levels[letter.level].name;
     ledger
         .clients
         .get(&letter.client)
         .and_then(|c| c.language.clone())
         .filter(|l| templates.speaks(l, level))
-        .or_else(|| templates.speaks(&config.language, level).then(|| config.language.clone()))
+        .or_else(|| {
+            templates
+                .speaks(&config.language, level)
+                .then(|| config.language.clone())
+        })
         .unwrap_or_else(|| "en".to_string())
 }
 
@@ -381,10 +390,16 @@ pub fn write(
     for (planned, r) in plans.iter().zip(&rendered) {
         let stem = &planned.stem;
         if wants(config, "html") {
-            put(format!("{stem}.html"), r.html.as_deref().unwrap_or_default().as_bytes())?;
+            put(
+                format!("{stem}.html"),
+                r.html.as_deref().unwrap_or_default().as_bytes(),
+            )?;
         }
         if wants(config, "txt") {
-            put(format!("{stem}.txt"), r.txt.as_deref().unwrap_or_default().as_bytes())?;
+            put(
+                format!("{stem}.txt"),
+                r.txt.as_deref().unwrap_or_default().as_bytes(),
+            )?;
         }
         if let Some(pdf) = &r.pdf {
             put(format!("{stem}.pdf"), pdf)?;
@@ -403,7 +418,15 @@ pub fn write(
     };
     let mut csv = CsvOut::create(
         &index,
-        &["client_id", "client_name", "level", "language", "email", "files", "total"],
+        &[
+            "client_id",
+            "client_name",
+            "level",
+            "language",
+            "email",
+            "files",
+            "total",
+        ],
     )
     .map_err(io)?;
     for ((letter, planned), r) in class.letters.iter().zip(&plans).zip(&rendered) {
@@ -453,13 +476,14 @@ fn write_print_run(
         "#set document(title: [print run])\n{}",
         letters.join("\n\n#pagebreak(weak: true)\n\n")
     );
-    let bytes = pdf::render(&markup, head.logo.as_ref(), as_of, "print-run").map_err(|message| {
-        LetterError::Render {
-            client: String::new(),
-            file: "print-run".to_string(),
-            message,
-        }
-    })?;
+    let bytes =
+        pdf::render(&markup, head.logo.as_ref(), as_of, "print-run").map_err(|message| {
+            LetterError::Render {
+                client: String::new(),
+                file: "print-run".to_string(),
+                message,
+            }
+        })?;
     let path = dir.join("print-run.pdf");
     std::fs::write(&path, bytes).map_err(|source| LetterError::Write { path, source })
 }
@@ -470,8 +494,9 @@ mod tests {
 
     #[test]
     fn the_body_splits_into_subject_and_paragraphs_around_the_table() {
-        let (subject, before, after) =
-            split_body("\n  Payment reminder \n\nFirst line\ncontinued.\n\n\n[[table]]\n\nAfter.\n");
+        let (subject, before, after) = split_body(
+            "\n  Payment reminder \n\nFirst line\ncontinued.\n\n\n[[table]]\n\nAfter.\n",
+        );
         assert_eq!(subject, "Payment reminder");
         assert_eq!(before, ["First line continued."]);
         assert_eq!(after, ["After."]);

@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(stem("", "CON"), "CON_");
         assert_eq!(stem("nul", ""), "nul_");
         assert_eq!(stem("C3", ".hidden"), "C3-hidden");
-        assert_eq!(stem("C4", "<script>alert(1)</script>"), "C4-script_alert_1_script");
+        assert_eq!(
+            stem("C4", "<script>alert(1)</script>"),
+            "C4-script_alert_1_script"
+        );
         assert_eq!(stem("C5", "\u{202E}evil\u{200F} 😀 co"), "C5-evil_co");
         assert_eq!(stem("C6", "a\u{0}b\tc"), "C6-a_b_c");
         assert_eq!(stem("", ""), "client");

@@ -21,7 +21,7 @@ use tera::{Context, Tera};
 
 use crate::config::Config;
 
-use super::format::typst_escape;
+use super::format::{html_escape, typst_escape};
 
 macro_rules! builtin {
     ($($name:literal),* $(,)?) => {
@@ -145,7 +145,10 @@ fn read_folder(dir: &Path) -> Result<BTreeMap<String, String>, TemplateError> {
         if !lang.is_dir() {
             continue;
         }
-        let Some(lang_name) = lang.file_name().and_then(|n| n.to_str()).map(str::to_string)
+        let Some(lang_name) = lang
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
         else {
             continue;
         };
@@ -212,6 +215,7 @@ impl Templates {
         };
         let mut text = Tera::default();
         text.autoescape_on(vec![".html.tera"]);
+        text.set_escape_fn(html_escape);
         let mut typst = Tera::default();
         typst.autoescape_on(vec![".typ.tera"]);
         typst.set_escape_fn(typst_escape);
@@ -305,7 +309,11 @@ mod tests {
         for lang in ["en", "he"] {
             for level in crate::config::default_levels() {
                 for kind in ["body", "html", "txt", "typ"] {
-                    assert!(t.has(lang, &level.name, kind), "{lang} {} {kind}", level.name);
+                    assert!(
+                        t.has(lang, &level.name, kind),
+                        "{lang} {} {kind}",
+                        level.name
+                    );
                 }
             }
         }
