@@ -20,7 +20,9 @@
 //! Work is parallel over payments (rayon indexed collects keep payment order), then over
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use super::hash::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -53,8 +55,8 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
-        let mut exact_ids = HashMap::new();
-        let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut exact_ids = HashMap::default();
+        let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::default();
         let mut client_names: BTreeSet<(String, &str)> = BTreeSet::new();
         for (key, client) in &ledger.clients {
             exact_ids.insert(key.trim(), key.as_str());
@@ -73,10 +75,10 @@ impl<'a> Index<'a> {
             client_names.insert((name_key(name), key.as_str()));
         }
         let mut numbers = NumberSet::default();
-        let mut invoices_by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut invoices_by_key: HashMap<String, Vec<usize>> = HashMap::default();
         // A client's name repeats on each of its invoices; normalising it (NFKC, suffixes) once
         // per distinct (name, client) pair instead of once per invoice.
-        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::default();
         for (i, inv) in ledger.invoices.iter().enumerate() {
             if !invoice_in_run[i] {
                 continue;
@@ -95,7 +97,7 @@ impl<'a> Index<'a> {
                 invoices_by_key.entry(key).or_default().push(i);
             }
         }
-        let mut names: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut names: HashMap<String, Vec<&str>> = HashMap::default();
         for (name, client) in &client_names {
             if !name.is_empty() {
                 names.entry(name.clone()).or_default().push(client);

@@ -3,7 +3,9 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use super::hash::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -227,7 +229,7 @@ fn documents(
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
     // (client, currency, number) -> expected open
-    let mut expect: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut expect: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {
             *expect
@@ -243,7 +245,7 @@ fn documents(
             *expect.entry((&a.client, &a.currency, number)).or_default() += a.amount;
         }
     }
-    let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     let mut open_total: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
     for item in &rec.open_items {
         let inv = &ledger.invoices[item.invoice];
@@ -311,10 +313,10 @@ fn documents(
 /// listed whole.
 fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, ReconcileError> {
     // Payment ids need not be unique across files, so compare per (client, currency, id).
-    let mut paid: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
-    let mut credit_listed: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut paid: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
+    let mut credit_listed: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     let unapplied: HashMap<usize, Vec<&super::Unapplied>> =
-        rec.unapplied.iter().fold(HashMap::new(), |mut m, u| {
+        rec.unapplied.iter().fold(HashMap::default(), |mut m, u| {
             m.entry(u.payment).or_insert_with(Vec::new).push(u);
             m
         });
@@ -355,8 +357,8 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             }
         }
     }
-    let mut moved: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
-    let mut credited: HashMap<(&str, &str, &str), Decimal> = HashMap::new();
+    let mut moved: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
+    let mut credited: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     for a in &rec.allocations {
         if let AllocationSource::Payment(id) = &a.source {
             *moved.entry((&a.client, &a.currency, id)).or_default() += a.amount;

@@ -34,7 +34,7 @@
 //! 6. Matching is leftmost-longest: at each part the longest run whose key is an invoice of the
 //!    run wins, and scanning continues after it. Repeats are reported once, first position.
 
-use std::collections::{HashMap, HashSet};
+use super::hash::{HashMap, HashSet};
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -19,6 +19,7 @@
 mod allocate;
 mod attribute;
 mod fuzzy;
+mod hash;
 mod invariants;
 mod memo;
 #[cfg(test)]
