@@ -183,7 +183,7 @@ fn a_changed_missing_or_added_file_fails_naming_it() {
     std::fs::remove_file(dir.join("issues.csv")).unwrap();
     assert_fails(&dir, &["issues.csv", "is missing"]);
     // A file added, also in a subfolder.
-    std::fs::create_dir(dir.join("letters")).unwrap();
+    std::fs::create_dir_all(dir.join("letters")).unwrap();
     std::fs::write(dir.join("letters/extra.txt"), "hello").unwrap();
     assert_fails(&dir, &["letters/extra.txt", "not listed"]);
     // run.json itself gone.
