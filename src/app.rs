@@ -93,7 +93,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Verify { dir } => verify(&dir),
-        Command::Init(args) => crate::init::init(&args.dir, args.force)
+        Command::Init(args) => crate::init::init(&args.dir, args.language, args.force)
             .map(|()| 0)
             .map_err(AppError::from),
     };

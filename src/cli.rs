@@ -54,12 +54,10 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Start an office folder: write an `arrears.toml` with every option explained (commented
-    /// out) and copy the built-in letter templates into `DIR/templates/` for branding and
-    /// rewording. Existing files are left alone unless --force is given.
-    ///
-    /// Examples:
-    ///   arrears init office
-    ///   arrears init .
+    /// out), a README.txt with the monthly routine, and copy the built-in letter templates
+    /// into `DIR/templates/` for branding and rewording. Existing files are left alone unless
+    /// --force is given.
+    #[command(after_help = "Examples:\n  arrears init office\n  arrears init . --language he")]
     Init(InitArgs),
 }
 
@@ -67,9 +65,23 @@ pub enum Command {
 pub struct InitArgs {
     /// The folder to set up (created when missing).
     pub dir: PathBuf,
-    /// Overwrite an existing arrears.toml (templates already there are never overwritten).
+    /// Overwrite an existing arrears.toml and README.txt (templates already there are never
+    /// overwritten).
     #[arg(long)]
     pub force: bool,
+    /// The office's language: README.txt is written in it and it becomes the letters' default
+    /// language (`[letters] language`).
+    #[arg(long, value_enum, default_value_t = InitLanguage::En)]
+    pub language: InitLanguage,
+}
+
+/// The languages `arrears init` writes its README.txt in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitLanguage {
+    /// English.
+    En,
+    /// Hebrew.
+    He,
 }
 
 /// Where the inputs and the configuration come from.
@@ -133,4 +145,37 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::Cli;
+
+    /// `arrears help <command>` ends with examples, one per line, and each example is a
+    /// command line the tool accepts.
+    #[test]
+    fn every_command_shows_examples_that_parse() {
+        let mut cli = Cli::command();
+        for command in cli.get_subcommands_mut() {
+            let name = command.get_name().to_string();
+            let help = command.render_long_help().to_string();
+            let examples: Vec<&str> = help
+                .lines()
+                .skip_while(|line| !line.starts_with("Example"))
+                .skip(1)
+                .map(str::trim)
+                .filter(|line| line.starts_with("arrears "))
+                .collect();
+            assert!(!examples.is_empty(), "`{name}` has no examples:\n{help}");
+            for example in examples {
+                let args = example.split('>').next().unwrap_or_default();
+                assert!(
+                    Cli::try_parse_from(args.split_whitespace()).is_ok(),
+                    "`{name}`: the example `{example}` is rejected"
+                );
+            }
+        }
+    }
 }
