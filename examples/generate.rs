@@ -244,6 +244,10 @@ const FOREIGN_ADDRESSES: &[&str] = &[
 #[rustfmt::skip]
 const COLLECTORS: &[&str] = &[
     "דנה", "יוסי", "Michal", "רונית"];
+/// The same collectors as English-speaking clients know them.
+#[rustfmt::skip]
+const COLLECTORS_EN: &[&str] = &[
+    "Dana", "Yossi", "Michal", "Ronit"];
 #[rustfmt::skip]
 const NOTES: &[&str] = &[
     "מבקש חשבונית מקור בדואר", "Prefers e-mail, no phone calls", "להתקשר לפני 10:00",
@@ -547,7 +551,14 @@ fn make_client(rng: &mut Rng, index: u32, seen: &mut HashSet<String>) -> Client 
         } else {
             String::new()
         },
-        collector: COLLECTORS[rng.index(COLLECTORS.len())],
+        collector: {
+            let i = rng.index(COLLECTORS.len());
+            if hebrew {
+                COLLECTORS[i]
+            } else {
+                COLLECTORS_EN[i]
+            }
+        },
         flags,
         last_contact: rng
             .chance(if late { 0.6 } else { 0.2 })
@@ -2084,10 +2095,21 @@ payment_methods = [
     "העברה בנקאית לחשבון שלמעלה (נא לציין את מספר החשבונית)",
     "כרטיס אשראי בטלפון 03-7659900",
     "המחאה לפקודת גלבוע מערכות מידע בע״מ",
-    "Bank transfer to the account above (please quote the invoice number)",
-    "Credit card by phone: +972-3-765-9900",
 ]
 signature = "מחלקת הנהלת חשבונות — גלבוע מערכות מידע"
+
+# Letters to English-speaking clients.
+[company.en]
+name = "Gilboa Information Systems Ltd"
+address = "32 HaBarzel St, Tel Aviv-Yafo 6971045, Israel"
+phone = "+972-3-765-9900"
+bank_details = "Bank Hapoalim (12), branch 532, account 284610 · IBAN IL62 0125 3200 0000 0284 610 · SWIFT POALILIT"
+payment_methods = [
+    "Bank transfer to the account above (please quote the invoice number)",
+    "Credit card by phone: +972-3-765-9900",
+    "Cheque payable to Gilboa Information Systems Ltd",
+]
+signature = "Accounts department, Gilboa Information Systems Ltd"
 "#;
 
 // ---------------------------------------------------------------------------------------------

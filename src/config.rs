@@ -55,7 +55,7 @@ struct RawConfig {
     discount: Option<RawDiscount>,
     aging: RawAging,
     dunning: RawDunning,
-    company: Company,
+    company: RawCompany,
     letters: RawLetters,
     output: RawOutput,
 }
@@ -117,8 +117,7 @@ struct RawOutput {
 }
 
 /// Letterhead and payment details printed on letters.
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Company {
     pub name: Option<String>,
     pub address: Option<String>,
@@ -130,6 +129,116 @@ pub struct Company {
     pub payment_methods: Vec<String>,
     pub logo: Option<String>,
     pub signature: Option<String>,
+    /// `[company.<language>]`: the wording of letters in that language, over the keys above
+    /// (a bilingual office writes its name, address, bank details, payment methods and
+    /// signature in each language).
+    pub languages: BTreeMap<String, CompanyText>,
+}
+
+/// `[company.<language>]`: what changes with the letter's language.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompanyText {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub bank_details: Option<String>,
+    pub payment_methods: Option<Vec<String>>,
+    pub signature: Option<String>,
+}
+
+/// `[company]` as written: the known keys, and the rest, which must be language sub-tables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawCompany {
+    name: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    vat_id: Option<String>,
+    bank_details: Option<String>,
+    payment_methods: Vec<String>,
+    logo: Option<String>,
+    signature: Option<String>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+/// The keys `[company]` takes, for the message about an unknown one.
+const COMPANY_KEYS: &str = "name, address, phone, email, website, vat_id, bank_details, \
+                            payment_methods, logo, signature, or a language table such as \
+                            [company.en]";
+
+fn company(path: &Path, raw: RawCompany) -> Result<Company, ConfigError> {
+    let mut languages = BTreeMap::new();
+    for (key, value) in raw.other {
+        let name = format!("company.{key}");
+        let code = crate::ingest::value::parse_language(&key).filter(|code| *code == key);
+        let Some(code) = code else {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: format!("unknown key `{name}`; [company] takes {COMPANY_KEYS}"),
+            });
+        };
+        let toml::Value::Table(_) = value else {
+            return Err(invalid(
+                path,
+                &name,
+                &value,
+                "expected a table of the letter wording in that language, e.g. [company.en] \
+                 with name = \"...\"",
+            ));
+        };
+        let text: CompanyText =
+            value
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: format!("[{name}]: {}", e.message()),
+                })?;
+        languages.insert(code, text);
+    }
+    Ok(Company {
+        name: raw.name,
+        address: raw.address,
+        phone: raw.phone,
+        email: raw.email,
+        website: raw.website,
+        vat_id: raw.vat_id,
+        bank_details: raw.bank_details,
+        payment_methods: raw.payment_methods,
+        logo: raw.logo,
+        signature: raw.signature,
+        languages,
+    })
+}
+
+impl Company {
+    /// The company as letters in `language` show it: `[company.<language>]` over `[company]`.
+    #[must_use]
+    pub fn in_language(&self, language: &str) -> Company {
+        let mut company = self.clone();
+        company.languages.clear();
+        if let Some(text) = self.languages.get(language) {
+            let pick = |own: &Option<String>, base: &mut Option<String>| {
+                if own.is_some() {
+                    base.clone_from(own);
+                }
+            };
+            pick(&text.name, &mut company.name);
+            pick(&text.address, &mut company.address);
+            pick(&text.phone, &mut company.phone);
+            pick(&text.website, &mut company.website);
+            pick(&text.bank_details, &mut company.bank_details);
+            pick(&text.signature, &mut company.signature);
+            if let Some(methods) = &text.payment_methods {
+                company.payment_methods.clone_from(methods);
+            }
+        }
+        company
+    }
 }
 
 /// One step of the dunning ladder.
@@ -501,6 +610,7 @@ fn build(
             ));
         }
     }
+    let company = company(cfg_path, raw.company)?;
     let language = match raw.letters.language {
         None => "he".to_string(),
         Some(text) => crate::ingest::value::parse_language(&text).ok_or_else(|| {
@@ -651,7 +761,7 @@ fn build(
         dunning_min_amount,
         repeat_after_days: raw.dunning.repeat_after_days.unwrap_or(14),
         dunning_levels,
-        company: raw.company,
+        company,
         letter_formats,
         language,
         letters,
@@ -718,4 +828,66 @@ fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, ConfigError, Overrides};
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(super::CONFIG_FILE), text).unwrap();
+        Config::load(Some(dir.path()), None, &Overrides::default())
+    }
+
+    fn message(text: &str) -> String {
+        match load(text) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let msg = message("[dunning]\nrepeat_after = 14\n");
+        assert!(msg.contains("repeat_after"), "{msg}");
+        let msg = message("[company]\nbank = \"x\"\n");
+        assert!(msg.contains("company.bank"), "{msg}");
+        assert!(msg.contains("bank_details"), "the allowed keys: {msg}");
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_and_the_allowed_values() {
+        let msg = message("[letters]\nformats = [\"docx\"]\n");
+        assert!(msg.contains("letters.formats"), "{msg}");
+        assert!(msg.contains("\"html\""), "{msg}");
+        let msg = message("[letters]\nlanguage = \"\"\n");
+        assert!(msg.contains("letters.language"), "{msg}");
+    }
+
+    #[test]
+    fn company_wording_per_language_overrides_the_default() {
+        let config = load(
+            "[company]\nname = \"גלבוע בע״מ\"\nemail = \"billing@example.com\"\n\
+             payment_methods = [\"העברה בנקאית\"]\n\
+             [company.en]\nname = \"Gilboa Ltd\"\npayment_methods = [\"Bank transfer\"]\n",
+        )
+        .unwrap();
+        let en = config.company.in_language("en");
+        assert_eq!(en.name.as_deref(), Some("Gilboa Ltd"));
+        assert_eq!(en.payment_methods, ["Bank transfer"]);
+        assert_eq!(en.email.as_deref(), Some("billing@example.com"), "kept");
+        let he = config.company.in_language("he");
+        assert_eq!(he.name.as_deref(), Some("גלבוע בע״מ"));
+        assert_eq!(he.payment_methods, ["העברה בנקאית"]);
+    }
+
+    #[test]
+    fn a_language_table_takes_only_the_wording_keys() {
+        let msg = message("[company.en]\nemail = \"x@example.com\"\n");
+        assert!(msg.contains("company.en"), "{msg}");
+        assert!(msg.contains("signature"), "the allowed keys: {msg}");
+        let msg = message("[company]\nen = \"Gilboa\"\n");
+        assert!(msg.contains("company.en"), "{msg}");
+    }
 }

@@ -52,6 +52,13 @@ bank_details = "Bank Leumi (10), branch 800, account 123456"
 payment_methods = ["Bank transfer to the account above", "Credit card by phone 04-1234567", "Cheque to Example Accounting Ltd"]
 signature = "Accounts department, Example Accounting Ltd"
 
+[company.he]
+name = "דוגמה הנהלת חשבונות בע״מ"
+address = "דרך הנמל 12, חיפה"
+bank_details = "בנק לאומי (10), סניף 800, חשבון 123456"
+payment_methods = ["העברה בנקאית לחשבון שלמעלה", "כרטיס אשראי בטלפון 04-1234567", "המחאה לפקודת דוגמה הנהלת חשבונות בע״מ"]
+signature = "מחלקת הנהלת חשבונות, דוגמה הנהלת חשבונות בע״מ"
+
 [letters]
 language = "en"
 interest_rate = 4
@@ -420,7 +427,11 @@ fn the_email_draft_is_a_complete_message() {
     assert_eq!(to.address(), Some("office@galil.example"));
     let from = message.from().and_then(|a| a.first()).unwrap();
     assert_eq!(from.address(), Some("billing@example.co.il"));
-    assert_eq!(from.name(), Some("Example Accounting Ltd"));
+    assert_eq!(
+        from.name(),
+        Some("דוגמה הנהלת חשבונות בע״מ"),
+        "[company.he] names the sender of Hebrew letters"
+    );
     assert!(message.subject().unwrap().starts_with("תזכורת לתשלום"));
     assert_eq!(message.header_raw("X-Unsent").map(str::trim), Some("1"));
     assert_eq!(

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::ingest::Ledger;
 use crate::model::{minor_digits, round_money, Terms};
 
-use super::format::{date, money};
+use super::format::{date, money, short_date};
 
 /// The letterhead: `[company]` as written, plus the logo as a data URI for HTML.
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +46,26 @@ pub struct CompanyBlock {
     pub logo_file: String,
 }
 
+impl CompanyBlock {
+    /// `[company]` as written, without a logo yet.
+    pub fn new(c: &crate::config::Company) -> CompanyBlock {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        CompanyBlock {
+            name: text(&c.name),
+            address: text(&c.address),
+            phone: text(&c.phone),
+            email: text(&c.email),
+            website: text(&c.website),
+            vat_id: text(&c.vat_id),
+            bank_details: text(&c.bank_details),
+            payment_methods: c.payment_methods.clone(),
+            signature: text(&c.signature),
+            logo_data_uri: String::new(),
+            logo_file: String::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ClientBlock {
     pub id: String,
@@ -63,6 +83,9 @@ pub struct InvoiceLine {
     pub number: String,
     pub date: String,
     pub due: String,
+    /// `date` and `due` for the invoice table (`8 Sep 2026` in English).
+    pub date_short: String,
+    pub due_short: String,
     pub currency: String,
     pub amount: String,
     pub paid: String,
@@ -221,6 +244,8 @@ pub fn build(
             number: inv.number.clone(),
             date: date(inv.date, language),
             due: date(inv.due, language),
+            date_short: short_date(inv.date, language),
+            due_short: short_date(inv.due, language),
             currency: inv.currency.clone(),
             amount: money(inv.amount, cur),
             paid: money(item.paid, cur),

@@ -82,6 +82,18 @@ pub fn date(value: NaiveDate, language: &str) -> String {
     }
 }
 
+/// A date as a letter's table writes it, where columns are narrow: `8 Sep 2026` in English,
+/// as [`date`] otherwise.
+#[must_use]
+pub fn short_date(value: NaiveDate, language: &str) -> String {
+    if language == "en" {
+        let month = MONTHS[value.month0() as usize];
+        format!("{} {} {}", value.day(), &month[..3], value.year())
+    } else {
+        date(value, language)
+    }
+}
+
 /// Escapes text for Typst markup: every ASCII punctuation character gets a backslash (Typst
 /// reads `\` + any character as that character), and line breaks become spaces. Data escaped
 /// this way can never start code (`#`), math (`$`), a label, a reference, a comment or a raw

@@ -19,6 +19,7 @@ pub mod names;
 pub mod pdf;
 pub mod templates;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -64,6 +65,8 @@ pub enum LetterError {
 pub struct Letterhead {
     pub templates: Templates,
     company: context::CompanyBlock,
+    /// The letterhead of each `[company.<language>]`.
+    by_language: BTreeMap<String, context::CompanyBlock>,
     #[cfg(feature = "pdf")]
     logo: Option<pdf::Logo>,
 }
@@ -76,20 +79,7 @@ impl Letterhead {
     pub fn load(config: &Config) -> Result<Letterhead, LetterError> {
         let templates = Templates::load(config)?;
         let c = &config.company;
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let mut company = context::CompanyBlock {
-            name: text(&c.name),
-            address: text(&c.address),
-            phone: text(&c.phone),
-            email: text(&c.email),
-            website: text(&c.website),
-            vat_id: text(&c.vat_id),
-            bank_details: text(&c.bank_details),
-            payment_methods: c.payment_methods.clone(),
-            signature: text(&c.signature),
-            logo_data_uri: String::new(),
-            logo_file: String::new(),
-        };
+        let mut company = context::CompanyBlock::new(c);
         let mut logo_bytes = None;
         if let Some(logo) = c.logo.as_deref().filter(|l| !l.trim().is_empty()) {
             let path = config.base_dir.join(logo);
@@ -124,12 +114,28 @@ impl Letterhead {
         });
         #[cfg(not(feature = "pdf"))]
         drop(logo_bytes);
+        let by_language = c
+            .languages
+            .keys()
+            .map(|language| {
+                let mut block = context::CompanyBlock::new(&c.in_language(language));
+                block.logo_data_uri.clone_from(&company.logo_data_uri);
+                block.logo_file.clone_from(&company.logo_file);
+                (language.clone(), block)
+            })
+            .collect();
         Ok(Letterhead {
             templates,
             company,
+            by_language,
             #[cfg(feature = "pdf")]
             logo,
         })
+    }
+
+    /// The letterhead of letters in `language`.
+    fn company(&self, language: &str) -> &context::CompanyBlock {
+        self.by_language.get(language).unwrap_or(&self.company)
     }
 }
 
@@ -293,7 +299,8 @@ fn render_one(
 ) -> Result<Rendered, String> {
     let t = &head.templates;
     let lang = planned.language.as_str();
-    let mut ctx = context::build(config, ledger, class, letter, as_of, lang, &head.company);
+    let company = head.company(lang);
+    let mut ctx = context::build(config, ledger, class, letter, as_of, lang, company);
     let level = ctx.level.clone();
     let mut tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| e.to_string())?;
     let body = t.render(lang, &level, "body", &tera_ctx)?;
@@ -332,8 +339,8 @@ fn render_one(
         let draft = eml::Draft {
             to_name: &ctx.client.name,
             to_email: to,
-            from_name: &head.company.name,
-            from_email: &head.company.email,
+            from_name: &company.name,
+            from_email: &company.email,
             subject: &ctx.subject,
             text: out.txt.as_deref().unwrap_or_default(),
             html: out.html.as_deref().unwrap_or_default(),
