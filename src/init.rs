@@ -1,6 +1,7 @@
 //! `arrears init DIR`: sets up an office folder — an `arrears.toml` with every option
 //! explained and commented out (only `[letters] templates` is set, to the copied templates,
-//! and `[letters] language` when the office chose English), a `README.txt` with the monthly
+//! `[output] dir`, so runs and the letter history stay in the folder, and `[letters] language`
+//! when the office chose English), a `README.txt` with the monthly
 //! routine in the office's language, and the built-in letter templates under
 //! `DIR/templates/<language>/` to brand and reword.
 //!
@@ -114,6 +115,7 @@ mod tests {
         let config = Config::load(Some(dir.path()), None, &Overrides::default()).unwrap();
         assert_eq!(config.letters.templates, Some(dir.path().join("templates")));
         assert_eq!(config.language, "en");
+        assert_eq!(config.output_dir, dir.path().join("arrears-out"));
         assert!(dir
             .path()
             .join("templates/he/reminder-1.body.tera")

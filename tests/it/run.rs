@@ -333,3 +333,58 @@ fn completions_and_manual_come_from_the_command_line_definition() {
         .expect_code(1);
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
+
+/// The README's "Your own exports, step by step", as a newcomer follows it: `init` in Hebrew,
+/// the company filled in, the exports dropped in under their own names, `check`, then `run`
+/// started from another folder. The run, its letters and the history land in the office folder.
+#[test]
+fn a_newcomer_follows_the_readme_from_init_to_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office");
+    Arrears::new()
+        .args(["init", "--language", "he"])
+        .arg(&office)
+        .expect_code(0);
+    let readme = std::fs::read_to_string(office.join("README.txt")).unwrap();
+    assert!(readme.contains("arrears check ."), "{readme}");
+    let config = office.join("arrears.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen(
+        "# name = \"Example Accounting Ltd\"",
+        "name = \"משרד לדוגמה בע\\\"מ\"",
+        1,
+    );
+    let text = text.replacen(
+        "# email = \"billing@example.com\"",
+        "email = \"billing@example.com\"",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    for file in ["invoices.xlsx", "bank-2026-11.csv", "clients.xlsx"] {
+        std::fs::copy(root().join("sample-data").join(file), office.join(file)).unwrap();
+    }
+    let (stdout, _) = Arrears::new().arg("check").arg(&office).expect_code(0);
+    assert!(stdout.contains("invoices.xlsx"), "{stdout}");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let (stdout, _) = Arrears::new()
+        .current_dir(&elsewhere)
+        .arg("run")
+        .arg(&office)
+        .args(["--as-of", "2026-11-30"])
+        .expect_code(0);
+    let run = office.join("arrears-out/2026-11-30");
+    assert!(stdout.contains("look first"), "{stdout}");
+    assert!(run.join("aging-report.xlsx").is_file());
+    assert!(office.join("arrears-out/history.csv").is_file());
+    assert!(!elsewhere.join("arrears-out").exists());
+    let (header, rows) = read_csv(&run.join("letters/index.csv"));
+    assert_eq!(rows.len(), 19, "the sample month's letters");
+    let lang = col(&header, "language");
+    let hebrew = rows.iter().find(|r| r[lang] == "he").unwrap();
+    let files = &hebrew[col(&header, "files")];
+    let html = files.split(';').find(|f| f.ends_with(".html")).unwrap();
+    let html = std::fs::read_to_string(run.join(html)).unwrap();
+    assert!(html.contains("משרד לדוגמה בע&quot;מ") || html.contains("משרד לדוגמה בע\"מ"));
+    assert!(html.contains("dir=\"rtl\""));
+}
