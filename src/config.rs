@@ -290,6 +290,9 @@ pub struct Inputs {
     pub encoding: Option<&'static encoding_rs::Encoding>,
     pub columns: BTreeMap<TableKind, BTreeMap<String, String>>,
     pub sheets: BTreeMap<TableKind, String>,
+    /// The folder searched for inputs by their names (`arrears run DIR`), for the message
+    /// when a kind is not found.
+    pub searched: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -704,6 +707,7 @@ fn build(
         encoding,
         columns,
         sheets,
+        searched: dir.map(Path::to_path_buf),
         ..Inputs::default()
     };
     for (kind, patterns, given) in [
@@ -790,11 +794,10 @@ fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
     Ok(files)
 }
 
-/// Finds inputs in a folder without `[inputs]`: spreadsheet and text files whose names say
-/// what they hold (`invoices`, `payments`/`bank`/`receipts`, `clients`/`customers`, in English
-/// or Hebrew).
-fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
-    let words: &[&str] = match kind {
+/// The words in a file name that make it an input of `kind` when `[inputs]` does not name one.
+#[must_use]
+pub fn discovery_words(kind: TableKind) -> &'static [&'static str] {
+    match kind {
         TableKind::Invoices => &["invoice", "חשבוניות", "חשבונית"],
         TableKind::Payments => &[
             "payment",
@@ -806,7 +809,14 @@ fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
             "קבלות",
         ],
         TableKind::Clients => &["client", "customer", "לקוחות"],
-    };
+    }
+}
+
+/// Finds inputs in a folder without `[inputs]`: spreadsheet and text files whose names say
+/// what they hold (`invoices`, `payments`/`bank`/`receipts`, `clients`/`customers`, in English
+/// or Hebrew).
+fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
+    let words = discovery_words(kind);
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -83,6 +83,8 @@ pub struct RunFolder {
     /// Where the folder ends up.
     pub target: PathBuf,
     force: bool,
+    /// The output folder did not exist before this run: a failed run removes it again.
+    made_out: Option<PathBuf>,
 }
 
 impl RunFolder {
@@ -108,6 +110,7 @@ impl RunFolder {
         if target.exists() && !force {
             return Err(OutputError::Exists(target));
         }
+        let made_out = (!out.exists()).then(|| out.to_path_buf());
         std::fs::create_dir_all(out).map_err(io(out))?;
         // Leftovers of an interrupted run for this date (never a completed run: a completed
         // run moved aside by --force was restored above when its replacement never arrived).
@@ -127,6 +130,7 @@ impl RunFolder {
             temp,
             target,
             force,
+            made_out,
         })
     }
 
@@ -163,6 +167,10 @@ impl RunFolder {
     /// Removes the temporary folder of a run that failed.
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.temp);
+        if let Some(out) = &self.made_out {
+            // Only when empty: nothing but this run was ever in it.
+            let _ = std::fs::remove_dir(out);
+        }
     }
 }
 

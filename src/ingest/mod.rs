@@ -79,10 +79,20 @@ pub struct Ledger {
 pub enum IngestError {
     /// No file of a required kind was given or found.
     #[error(
-        "no {0} file: name one under [inputs] in arrears.toml or with --{0}, or put a file whose \
-         name contains \"{0}\" in the input folder"
+        "no {kind} file{}: put the export in the input folder under a name that contains {} \
+         (xlsx, xls, ods or csv), or name it under [inputs] in arrears.toml or with --{kind}",
+        dir.as_ref().map(|d| format!(" in {}", d.display())).unwrap_or_default(),
+        crate::config::discovery_words(*kind)
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     )]
-    NoInput(TableKind),
+    NoInput {
+        kind: TableKind,
+        /// The folder that was searched, when there was one.
+        dir: Option<PathBuf>,
+    },
     /// The file could not be read as a spreadsheet or text table.
     #[error(transparent)]
     Source(#[from] source::SourceError),
@@ -123,7 +133,10 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timings), IngestError> {
     for kind in [TableKind::Invoices, TableKind::Payments] {
         if config.inputs.files(kind).is_empty() {
-            return Err(IngestError::NoInput(kind));
+            return Err(IngestError::NoInput {
+                kind,
+                dir: config.inputs.searched.clone(),
+            });
         }
     }
     // Read and locate tables of all files concurrently; parse rows afterwards in input order.

@@ -388,3 +388,32 @@ fn a_newcomer_follows_the_readme_from_init_to_letters() {
     assert!(html.contains("משרד לדוגמה בע&quot;מ") || html.contains("משרד לדוגמה בע\"מ"));
     assert!(html.contains("dir=\"rtl\""));
 }
+
+/// A folder without a payments export: the message names the folder, the file names that are
+/// recognised and the other ways to name the file, and nothing is written.
+#[test]
+fn a_missing_export_says_which_names_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("sample-data/invoices.xlsx"),
+        dir.path().join("חשבוניות נובמבר.xlsx"),
+    )
+    .unwrap();
+    let (_, stderr) = Arrears::new()
+        .arg("run")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .expect_code(1);
+    assert!(stderr.contains("no payments file in"), "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().display().to_string()),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"bank\"") && stderr.contains("\"תקבול\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--payments"), "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}
