@@ -7,8 +7,9 @@
 //! cargo bench --bench stages -- reconcile
 //! ```
 //!
-//! The xlsx workbook and the letters are not benchmarked here yet: those modules were not on
-//! main when this file was written (see BENCHMARKS.md).
+//! The workbook and the letters are benchmarked on the same month: `write_xlsx`, and
+//! `letters_html` / `letters_pdf` (with `--features pdf`, the default) with a letters-per-second
+//! throughput.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -215,4 +216,58 @@ fn write_csv(bencher: Bencher) {
         csv::write_issues(dir, &m.ledger.issues).expect("write");
         csv::write_worklist(dir, &m.config, &m.ledger, &class).expect("write");
     });
+}
+
+/// The month as `arrears run` computes it, for the writers.
+fn outcome() -> &'static arrears::app::Outcome {
+    static OUTCOME: OnceLock<arrears::app::Outcome> = OnceLock::new();
+    OUTCOME.get_or_init(|| {
+        let history = arrears::history::History::default();
+        arrears::app::compute(&month().config, as_of(), &history).expect("compute")
+    })
+}
+
+/// `aging-report.xlsx`: seven sheets, charts, formulas.
+#[divan::bench(sample_count = 5)]
+fn write_xlsx(bencher: Bencher) {
+    let o = outcome();
+    let out = tempfile::tempdir().expect("temp dir");
+    bencher.bench(|| arrears::report::xlsx::write(out.path(), &month().config, o).expect("write"));
+}
+
+/// Every letter of the month in one format, rendered on all threads and written; the
+/// throughput is letters per second.
+fn letters(bencher: Bencher, format: &str) {
+    let o = outcome();
+    let mut config = month().config.clone();
+    config.letter_formats = vec![format.to_string()];
+    let head = arrears::report::letters::Letterhead::load(&config).expect("templates");
+    let out = tempfile::tempdir().expect("temp dir");
+    bencher
+        .counter(divan::counter::ItemsCount::new(o.class.letters.len()))
+        .bench(|| {
+            arrears::report::letters::write(
+                out.path(),
+                &config,
+                &head,
+                &o.ledger,
+                &o.class,
+                o.as_of,
+            )
+            .expect("letters");
+        });
+}
+
+/// HTML letters (the target: at least 1,000 a second).
+#[divan::bench(sample_count = 5)]
+fn letters_html(bencher: Bencher) {
+    letters(bencher, "html");
+}
+
+/// PDF letters, typeset by Typst, plus the combined print run (the target: 2,000 in under a
+/// minute).
+#[cfg(feature = "pdf")]
+#[divan::bench(sample_count = 2)]
+fn letters_pdf(bencher: Bencher) {
+    letters(bencher, "pdf");
 }
