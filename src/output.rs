@@ -75,6 +75,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// A small file's temporary copy (`.history.csv.partial-<pid>`, `.latest.txt.partial-<pid>`)
+/// that a killed run left behind: one older than an hour, since writing one takes
+/// milliseconds and a younger one may belong to a run still going in the same folder.
+fn is_stale_partial_file(file_name: &str, entry: &std::fs::DirEntry) -> bool {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+    file_name.starts_with('.')
+        && file_name.contains(".partial-")
+        && entry.metadata().is_ok_and(|m| {
+            m.is_file()
+                && m.modified()
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STALE)
+        })
+}
+
 /// A run folder under construction.
 #[derive(Debug)]
 pub struct RunFolder {
@@ -121,6 +137,8 @@ impl RunFolder {
                     || file_name.starts_with(&format!(".{name}.old-"))
                 {
                     let _ = std::fs::remove_dir_all(entry.path());
+                } else if is_stale_partial_file(&file_name, &entry) {
+                    let _ = std::fs::remove_file(entry.path());
                 }
             }
         }
@@ -201,6 +219,23 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("2026-11-30")]);
+    }
+
+    #[test]
+    fn temporary_files_left_by_a_killed_run_are_removed_once_stale() {
+        let out = tempfile::tempdir().unwrap();
+        let stale = out.path().join(".history.csv.partial-4242");
+        let fresh = out.path().join(".latest.txt.partial-4243");
+        let file = std::fs::File::create(&stale).unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        file.set_modified(two_hours_ago).unwrap();
+        std::fs::write(&fresh, "2026-11-30").unwrap();
+        RunFolder::begin(out.path(), "2026-11-30", false).unwrap();
+        assert!(!stale.exists(), "an hour-old leftover is removed");
+        assert!(
+            fresh.exists(),
+            "a fresh one may belong to a run still writing"
+        );
     }
 
     #[test]
