@@ -222,6 +222,14 @@ fn a_100000_character_cell_passes_through_intact() {
     outcome.assert_ran();
     let (header, rows) = read_csv(&outcome.run_dir().join("clients.csv"));
     assert_eq!(rows[0][col(&header, "client_name")], name);
+    // The letter shows the name cut to 200 characters (typesetting 100,000 took minutes).
+    let (header, rows) = read_csv(&outcome.run_dir().join("letters/index.csv"));
+    let files = &rows[0][col(&header, "files")];
+    let txt = files.split(';').find(|f| f.ends_with(".txt")).unwrap();
+    let letter = std::fs::read_to_string(outcome.run_dir().join(txt)).unwrap();
+    let cut: String = name.chars().take(199).collect();
+    assert!(letter.contains(&format!("{cut}…")), "{letter}");
+    assert!(!letter.contains(&name));
 }
 
 #[test]

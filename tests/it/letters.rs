@@ -443,6 +443,7 @@ fn the_email_draft_is_a_complete_message() {
     assert!(message.body_html(0).unwrap().contains("dir=\"rtl\""));
     #[cfg(feature = "pdf")]
     {
+        use mail_parser::MimeHeaders as _;
         assert_eq!(message.attachment_count(), 1);
         let pdf = message.attachment(0).unwrap();
         assert_eq!(pdf.attachment_name(), Some("H2-מאפיית_הגליל_בע_מ.pdf"));

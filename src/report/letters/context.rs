@@ -193,6 +193,23 @@ fn percent_text(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// The most characters a letter shows of one value from the exports. A cell can hold 32,767
+/// characters (or anything, in a csv); a name that long is a broken export, not a name, and
+/// typesetting it would take minutes. The CSV files and the workbook keep the whole value.
+const NAME_CHARS: usize = 200;
+
+/// `text` cut to `max` characters, the cut marked with `…`.
+fn bounded(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some(_) => {
+            let mut cut: String = text.chars().take(max - 1).collect();
+            cut.push('…');
+            cut
+        }
+    }
+}
+
 /// Builds the context of one letter in `language`.
 #[must_use]
 #[allow(clippy::too_many_lines)]
@@ -210,8 +227,9 @@ pub fn build(
         .map(|c| c.name.clone())
         .or_else(|| letter.rows.first().map(|&r| class.clients[r].name.clone()))
         .unwrap_or_else(|| letter.client.clone());
+    let name = bounded(name, NAME_CHARS);
     let text = |f: fn(&crate::model::Client) -> Option<&String>| {
-        client.and_then(f).cloned().unwrap_or_default()
+        bounded(client.and_then(f).cloned().unwrap_or_default(), NAME_CHARS)
     };
     let mut items: Vec<usize> = letter.items.clone();
     items.sort_by(|&a, &b| {
@@ -241,7 +259,7 @@ pub fn build(
         let inv = &ledger.invoices[item.invoice];
         let cur = inv.currency.as_str();
         invoices.push(InvoiceLine {
-            number: inv.number.clone(),
+            number: bounded(inv.number.clone(), NAME_CHARS),
             date: date(inv.date, language),
             due: date(inv.due, language),
             date_short: short_date(inv.date, language),
@@ -351,7 +369,7 @@ pub fn build(
         deadline: date(deadline, language),
         company: company.clone(),
         client: ClientBlock {
-            id: letter.client.clone(),
+            id: bounded(letter.client.clone(), NAME_CHARS),
             name,
             contact: text(|c| c.contact.as_ref()),
             email,
@@ -416,5 +434,14 @@ mod tests {
         assert_eq!(instalments(total, "USD", 1), [total]);
         let yen = instalments(Decimal::from(1000), "JPY", 3);
         assert_eq!(yen, [333, 333, 334].map(Decimal::from));
+    }
+
+    #[test]
+    fn long_values_are_cut_on_a_character_boundary() {
+        assert_eq!(bounded("שלום".to_string(), 4), "שלום");
+        assert_eq!(bounded("שלום עולם".to_string(), 5), "שלום…");
+        let cut = bounded("א".repeat(100_000), NAME_CHARS);
+        assert_eq!(cut.chars().count(), NAME_CHARS);
+        assert!(cut.ends_with('…'));
     }
 }

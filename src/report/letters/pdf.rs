@@ -14,7 +14,6 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
-use typst::layout::PagedDocument;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -129,7 +128,7 @@ pub fn render(
         today: as_of,
         shared: &SHARED,
     };
-    let document: PagedDocument = typst::compile(&world).output.map_err(|errors| {
+    let document = typst::compile(&world).output.map_err(|errors| {
         errors
             .iter()
             .map(|e| e.message.to_string())
