@@ -1173,7 +1173,13 @@ fn shape_sample_clients(clients: &mut [Client]) {
         }
     }
     let flagged: &[(usize, usize)] = &[(30, 1), (31, 2), (32, 3), (33, 0)];
+    // Clients without an e-mail address, whose letters go by post (letters/print-run.pdf):
+    // C-00011, C-00015 and C-00017 (Hebrew courtesy, Hebrew final notice, English reminder).
+    let by_post: &[usize] = &[10, 14, 16];
     for (i, c) in clients.iter_mut().enumerate() {
+        if by_post.contains(&i) {
+            c.email.clear();
+        }
         c.in_table = true;
         if !matches!(c.habit, Habit::Scripted { .. }) {
             c.flags = [false; 4];

@@ -608,8 +608,8 @@ fn build(
                 cfg_path,
                 "letters.formats",
                 format,
-                "this build of arrears has no PDF support; remove \"pdf\", or build arrears \
-                 with `cargo build --release --features pdf`",
+                "this build of arrears has no PDF support (built with --no-default-features); \
+                 remove \"pdf\", or build arrears with `cargo build --release`",
             ));
         }
     }
