@@ -116,7 +116,8 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 }
 
 /// [`ingest`], with the wall time of its parts in ms: `ingest_read` (files read, tables and
-/// headers found, all files at once) and `ingest_parse` (rows parsed into documents).
+/// headers found, the files of one kind at once) and `ingest_parse` (rows parsed into
+/// documents), each summed over the three kinds.
 ///
 /// # Errors
 /// As [`ingest`].
@@ -126,89 +127,87 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
             return Err(IngestError::NoInput(kind));
         }
     }
-    // Read and locate tables of all files concurrently; parse rows afterwards in input order.
-    let jobs: Vec<(TableKind, &PathBuf)> =
-        [TableKind::Clients, TableKind::Invoices, TableKind::Payments]
-            .into_iter()
-            .flat_map(|kind| config.inputs.files(kind).iter().map(move |p| (kind, p)))
-            .collect();
-    let started = std::time::Instant::now();
-    let located: Vec<Result<Located, IngestError>> = jobs
-        .par_iter()
-        .map(|(kind, path)| locate(config, *kind, path))
-        .collect();
-    let read_ms = started.elapsed().as_millis();
-    let started = std::time::Instant::now();
-
+    // One kind at a time (clients, invoices, payments): its files are read and their tables
+    // located concurrently, its rows parsed, and its raw tables dropped before the next kind is
+    // read, so at most one kind's cells are in memory next to the documents. Problems found
+    // while locating tables are listed before the row issues, in file order, as when every file
+    // was read first.
+    let mut read_ms = 0;
+    let mut parse_ms = 0;
     let mut ledger = Ledger::default();
-    let mut client_rows = Vec::new();
-    let mut invoice_rows = Vec::new();
-    let mut payment_rows = Vec::new();
-    for result in located {
-        let located = result?;
-        ledger.issues.extend(located.issues);
-        for (table, header, mut report) in located.tables {
-            let rows = match located.kind {
-                TableKind::Clients => &mut client_rows,
-                TableKind::Invoices => &mut invoice_rows,
-                TableKind::Payments => &mut payment_rows,
-            };
-            report.sha256.clone_from(&located.sha256);
-            report.text_format.clone_from(&located.text_format);
-            rows.push((table, header, ledger.inputs.len()));
-            ledger.inputs.push(report);
-        }
-    }
-
+    let mut row_issues = Vec::new();
     let mut clients = Clients::default();
-    for (table, header, report) in &client_rows {
-        read_clients(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            &mut clients,
-            &mut ledger.issues,
-        );
+    for kind in [TableKind::Clients, TableKind::Invoices, TableKind::Payments] {
+        let started = std::time::Instant::now();
+        let located: Vec<Result<Located, IngestError>> = config
+            .inputs
+            .files(kind)
+            .par_iter()
+            .map(|path| locate(config, kind, path))
+            .collect();
+        read_ms += started.elapsed().as_millis();
+        let started = std::time::Instant::now();
+        let mut invoices = Vec::new();
+        let mut payments = Vec::new();
+        for result in located {
+            let located = result?;
+            ledger.issues.extend(located.issues);
+            for (table, header, mut report) in located.tables {
+                report.sha256.clone_from(&located.sha256);
+                report.text_format.clone_from(&located.text_format);
+                let index = ledger.inputs.len();
+                ledger.inputs.push(report);
+                let report = &mut ledger.inputs[index];
+                match kind {
+                    TableKind::Clients => read_clients(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        &mut clients,
+                        &mut row_issues,
+                    ),
+                    TableKind::Invoices => read_invoices(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        index,
+                        &mut clients,
+                        &mut invoices,
+                        &mut row_issues,
+                    ),
+                    TableKind::Payments => read_payments(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        index,
+                        &mut payments,
+                        &mut row_issues,
+                    ),
+                }
+            }
+        }
+        match kind {
+            TableKind::Clients => {}
+            TableKind::Invoices => {
+                ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut row_issues);
+            }
+            TableKind::Payments => {
+                ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut row_issues);
+            }
+        }
+        parse_ms += started.elapsed().as_millis();
     }
-    let mut invoices = Vec::new();
-    for (table, header, report) in &invoice_rows {
-        read_invoices(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            *report,
-            &mut clients,
-            &mut invoices,
-            &mut ledger.issues,
-        );
-    }
-    ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut ledger.issues);
-    let mut payments = Vec::new();
-    for (table, header, report) in &payment_rows {
-        read_payments(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            *report,
-            &mut payments,
-            &mut ledger.issues,
-        );
-    }
-    ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut ledger.issues);
+    ledger.issues.append(&mut row_issues);
     ledger.clients = clients.by_id;
-    let timings = vec![
-        ("ingest_read", read_ms),
-        ("ingest_parse", started.elapsed().as_millis()),
-    ];
+    let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
 }
 
 /// The tables of one file that hold the wanted kind, with their header rows found.
 struct Located {
-    kind: TableKind,
     sha256: String,
     text_format: Option<String>,
     tables: Vec<(RawTable, HeaderMatch, InputReport)>,
@@ -232,7 +231,6 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
         .cloned()
         .unwrap_or_default();
     let mut located = Located {
-        kind,
         sha256: file.sha256,
         text_format: file.text_format,
         tables: Vec::new(),
