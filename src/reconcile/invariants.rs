@@ -3,8 +3,6 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
-use std::collections::BTreeMap;
-
 use super::hash::HashMap;
 
 use rust_decimal::Decimal;
@@ -114,8 +112,9 @@ fn balances<'a>(
     rec: &'a Reconciliation,
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
-    // Few entries (clients × currencies), sorted so the first failure is the same every run.
-    let mut expect: BTreeMap<(&str, &str), Balance> = BTreeMap::new();
+    // One entry per client and currency, hashed (every allocation looks one up); checked in
+    // key order below, so the first failure is the same every run.
+    let mut expect: HashMap<(&str, &str), Balance> = HashMap::default();
     let mut add = |client: &'a str, currency: &'a str, f: &dyn Fn(&mut Balance)| {
         f(expect.entry((client, currency)).or_default());
     };
@@ -157,11 +156,13 @@ fn balances<'a>(
         let open = item.open;
         add(&inv.client, &inv.currency, &|b| b.open += open);
     }
-    let got: BTreeMap<(&str, &str), &Balance> = rec
+    let got: HashMap<(&str, &str), &Balance> = rec
         .balances
         .iter()
         .map(|b| ((b.client.as_str(), b.currency.as_str()), b))
         .collect();
+    let mut expect: Vec<_> = expect.into_iter().collect();
+    expect.sort_unstable_by_key(|(key, _)| *key);
     for ((client, currency), e) in &expect {
         let rest = e.invoiced - e.credited - e.prepaid - e.applied - e.discounts - e.write_offs;
         if rest != e.open {
@@ -246,7 +247,7 @@ fn documents(
         }
     }
     let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    let mut open_total: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+    let mut open_total: HashMap<(&str, &str), Decimal> = HashMap::default();
     for item in &rec.open_items {
         let inv = &ledger.invoices[item.invoice];
         if item.open.is_zero() || item.paid + item.open != inv.amount {
