@@ -12,7 +12,7 @@ pub mod source;
 pub mod table;
 pub mod value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,10 +21,14 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::config::Config;
+// The fast hasher of reconciliation: ingest's maps are keyed by invoice numbers, payment ids and
+// client names from the user's own files, and none is iterated in an order that reaches an
+// output (issues are sorted before they are written).
 use crate::model::{
     round_money, Client, ClientFlags, DateOrder, DocKind, Invoice, Issue, Origin, Payment, Severity,
 };
 use crate::normalize;
+use crate::reconcile::hash::HashMap;
 use field::{Field, TableKind};
 use header::HeaderMatch;
 use table::{Cell, RawTable};
@@ -1084,13 +1088,29 @@ fn dedupe_invoices(
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Invoice> {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, (invoice, _)) in invoices.iter().enumerate() {
-        groups
-            .entry(normalize::invoice_key(&invoice.number))
-            .or_default()
-            .push(i);
+    // Key -> the one row with it, or the group of rows sharing it: a list is made only for
+    // numbers that repeat, not for each of a million invoices.
+    enum Seen {
+        Once(usize),
+        Group(usize),
     }
+    let mut seen: HashMap<String, Seen> = HashMap::default();
+    seen.reserve(invoices.len());
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, (invoice, _)) in invoices.iter().enumerate() {
+        let slot = seen
+            .entry(normalize::invoice_key(&invoice.number))
+            .or_insert(Seen::Once(i));
+        match *slot {
+            Seen::Once(first) if first == i => {}
+            Seen::Once(first) => {
+                *slot = Seen::Group(groups.len());
+                groups.push(vec![first, i]);
+            }
+            Seen::Group(g) => groups[g].push(i),
+        }
+    }
+    drop(seen);
     let same = |a: &Invoice, b: &Invoice| {
         a.client == b.client
             && a.date == b.date
@@ -1103,7 +1123,7 @@ fn dedupe_invoices(
             && a.prepaid == b.prepaid
     };
     let mut keep = vec![true; invoices.len()];
-    for members in groups.values().filter(|m| m.len() > 1) {
+    for members in &groups {
         let first = &invoices[members[0]].0;
         if members.iter().all(|&i| same(&invoices[i].0, first)) {
             for &i in &members[1..] {
@@ -1161,7 +1181,8 @@ fn dedupe_payments(
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Payment> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
+    seen.reserve(payments.len());
     let mut out: Vec<Payment> = Vec::with_capacity(payments.len());
     for (mut payment, report) in payments {
         if let Some(&first) = seen.get(&payment.id) {
