@@ -139,7 +139,7 @@ fn parse_amount_text(bencher: Bencher) {
     .iter()
     .cycle()
     .take(10_000)
-    .map(|t| Cell::Text((*t).to_string()))
+    .map(|t| Cell::Text((*t).into()))
     .collect();
     bencher.bench(|| {
         cells
@@ -154,8 +154,8 @@ fn parse_amount_text(bencher: Bencher) {
 fn parse_date_text(bencher: Bencher) {
     let cells: Vec<Cell> = (0..10_000)
         .map(|i| match i % 3 {
-            0 => Cell::Text(format!("{:02}/{:02}/2026", 1 + i % 28, 1 + i % 12)),
-            1 => Cell::Text(format!("{:02}.{:02}.2026", 1 + i % 28, 1 + i % 12)),
+            0 => Cell::Text(format!("{:02}/{:02}/2026", 1 + i % 28, 1 + i % 12).into()),
+            1 => Cell::Text(format!("{:02}.{:02}.2026", 1 + i % 28, 1 + i % 12).into()),
             _ => Cell::Number(f64::from(46_000 + i % 300)),
         })
         .collect();

@@ -15,6 +15,7 @@ use crate::config::{AgingBasis, Config};
 use crate::history::Entry;
 use crate::ingest::Ledger;
 use crate::model::{display_money, Client, DocKind};
+use crate::reconcile::hash::HashMap;
 use crate::reconcile::Reconciliation;
 
 /// Labels of the aging buckets for boundaries such as `[30, 60, 90, 120]`:
@@ -252,7 +253,8 @@ pub fn classify(
         })
         .collect();
 
-    let mut behaviour: BTreeMap<(&str, &str), Behaviour> = BTreeMap::new();
+    // Looked up per balance, never iterated: hashed rather than ordered.
+    let mut behaviour: HashMap<(&str, &str), Behaviour> = HashMap::default();
     for s in &recon.settlements {
         let inv = &ledger.invoices[s.invoice];
         if inv.kind != DocKind::Invoice {
@@ -270,7 +272,7 @@ pub fn classify(
         }
     }
 
-    let mut by_client: BTreeMap<(&str, &str), Vec<&AgedItem>> = BTreeMap::new();
+    let mut by_client: HashMap<(&str, &str), Vec<&AgedItem>> = HashMap::default();
     for item in &items {
         let inv = &ledger.invoices[item.invoice];
         by_client

@@ -81,6 +81,13 @@ pub fn invoice_key(number: &str) -> String {
 /// memo once instead of every candidate run of it).
 pub(crate) fn invoice_key_nfkc(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
+    invoice_key_nfkc_into(chars, &mut out);
+    out
+}
+
+/// [`invoice_key_nfkc`] appended to `out`, so that memo scanning can try many candidate runs
+/// with one buffer.
+pub(crate) fn invoice_key_nfkc_into(chars: impl Iterator<Item = char>, out: &mut String) {
     let mut in_digits = false;
     let mut pending_zero = false;
     for c in chars {
@@ -113,7 +120,6 @@ pub(crate) fn invoice_key_nfkc(chars: impl Iterator<Item = char>) -> String {
     if pending_zero {
         out.push('0');
     }
-    out
 }
 
 /// Characters [`invoice_key`] drops: white space, dashes, dots, slashes and underscores.

@@ -287,7 +287,7 @@ mod tests {
                             if t.is_empty() {
                                 Cell::Empty
                             } else {
-                                Cell::Text((*t).to_string())
+                                Cell::Text((*t).into())
                             }
                         })
                         .collect()

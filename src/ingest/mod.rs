@@ -12,7 +12,7 @@ pub mod source;
 pub mod table;
 pub mod value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,10 +21,14 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::config::Config;
+// The fast hasher of reconciliation: ingest's maps are keyed by invoice numbers, payment ids and
+// client names from the user's own files, and none is iterated in an order that reaches an
+// output (issues are sorted before they are written).
 use crate::model::{
     round_money, Client, ClientFlags, DateOrder, DocKind, Invoice, Issue, Origin, Payment, Severity,
 };
 use crate::normalize;
+use crate::reconcile::hash::HashMap;
 use field::{Field, TableKind};
 use header::HeaderMatch;
 use table::{Cell, RawTable};
@@ -126,7 +130,8 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 }
 
 /// [`ingest`], with the wall time of its parts in ms: `ingest_read` (files read, tables and
-/// headers found, all files at once) and `ingest_parse` (rows parsed into documents).
+/// headers found, the files of one kind at once) and `ingest_parse` (rows parsed into
+/// documents), each summed over the three kinds.
 ///
 /// # Errors
 /// As [`ingest`].
@@ -139,89 +144,87 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
             });
         }
     }
-    // Read and locate tables of all files concurrently; parse rows afterwards in input order.
-    let jobs: Vec<(TableKind, &PathBuf)> =
-        [TableKind::Clients, TableKind::Invoices, TableKind::Payments]
-            .into_iter()
-            .flat_map(|kind| config.inputs.files(kind).iter().map(move |p| (kind, p)))
-            .collect();
-    let started = std::time::Instant::now();
-    let located: Vec<Result<Located, IngestError>> = jobs
-        .par_iter()
-        .map(|(kind, path)| locate(config, *kind, path))
-        .collect();
-    let read_ms = started.elapsed().as_millis();
-    let started = std::time::Instant::now();
-
+    // One kind at a time (clients, invoices, payments): its files are read and their tables
+    // located concurrently, its rows parsed, and its raw tables dropped before the next kind is
+    // read, so at most one kind's cells are in memory next to the documents. Problems found
+    // while locating tables are listed before the row issues, in file order, as when every file
+    // was read first.
+    let mut read_ms = 0;
+    let mut parse_ms = 0;
     let mut ledger = Ledger::default();
-    let mut client_rows = Vec::new();
-    let mut invoice_rows = Vec::new();
-    let mut payment_rows = Vec::new();
-    for result in located {
-        let located = result?;
-        ledger.issues.extend(located.issues);
-        for (table, header, mut report) in located.tables {
-            let rows = match located.kind {
-                TableKind::Clients => &mut client_rows,
-                TableKind::Invoices => &mut invoice_rows,
-                TableKind::Payments => &mut payment_rows,
-            };
-            report.sha256.clone_from(&located.sha256);
-            report.text_format.clone_from(&located.text_format);
-            rows.push((table, header, ledger.inputs.len()));
-            ledger.inputs.push(report);
-        }
-    }
-
+    let mut row_issues = Vec::new();
     let mut clients = Clients::default();
-    for (table, header, report) in &client_rows {
-        read_clients(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            &mut clients,
-            &mut ledger.issues,
-        );
+    for kind in [TableKind::Clients, TableKind::Invoices, TableKind::Payments] {
+        let started = std::time::Instant::now();
+        let located: Vec<Result<Located, IngestError>> = config
+            .inputs
+            .files(kind)
+            .par_iter()
+            .map(|path| locate(config, kind, path))
+            .collect();
+        read_ms += started.elapsed().as_millis();
+        let started = std::time::Instant::now();
+        let mut invoices = Vec::new();
+        let mut payments = Vec::new();
+        for result in located {
+            let located = result?;
+            ledger.issues.extend(located.issues);
+            for (table, header, mut report) in located.tables {
+                report.sha256.clone_from(&located.sha256);
+                report.text_format.clone_from(&located.text_format);
+                let index = ledger.inputs.len();
+                ledger.inputs.push(report);
+                let report = &mut ledger.inputs[index];
+                match kind {
+                    TableKind::Clients => read_clients(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        &mut clients,
+                        &mut row_issues,
+                    ),
+                    TableKind::Invoices => read_invoices(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        index,
+                        &mut clients,
+                        &mut invoices,
+                        &mut row_issues,
+                    ),
+                    TableKind::Payments => read_payments(
+                        config,
+                        &table,
+                        &header,
+                        report,
+                        index,
+                        &mut payments,
+                        &mut row_issues,
+                    ),
+                }
+            }
+        }
+        match kind {
+            TableKind::Clients => {}
+            TableKind::Invoices => {
+                ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut row_issues);
+            }
+            TableKind::Payments => {
+                ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut row_issues);
+            }
+        }
+        parse_ms += started.elapsed().as_millis();
     }
-    let mut invoices = Vec::new();
-    for (table, header, report) in &invoice_rows {
-        read_invoices(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            *report,
-            &mut clients,
-            &mut invoices,
-            &mut ledger.issues,
-        );
-    }
-    ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut ledger.issues);
-    let mut payments = Vec::new();
-    for (table, header, report) in &payment_rows {
-        read_payments(
-            config,
-            table,
-            header,
-            &mut ledger.inputs[*report],
-            *report,
-            &mut payments,
-            &mut ledger.issues,
-        );
-    }
-    ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut ledger.issues);
+    ledger.issues.append(&mut row_issues);
     ledger.clients = clients.by_id;
-    let timings = vec![
-        ("ingest_read", read_ms),
-        ("ingest_parse", started.elapsed().as_millis()),
-    ];
+    let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
 }
 
 /// The tables of one file that hold the wanted kind, with their header rows found.
 struct Located {
-    kind: TableKind,
     sha256: String,
     text_format: Option<String>,
     tables: Vec<(RawTable, HeaderMatch, InputReport)>,
@@ -245,7 +248,6 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
         .cloned()
         .unwrap_or_default();
     let mut located = Located {
-        kind,
         sha256: file.sha256,
         text_format: file.text_format,
         tables: Vec::new(),
@@ -1099,13 +1101,29 @@ fn dedupe_invoices(
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Invoice> {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, (invoice, _)) in invoices.iter().enumerate() {
-        groups
-            .entry(normalize::invoice_key(&invoice.number))
-            .or_default()
-            .push(i);
+    // Key -> the one row with it, or the group of rows sharing it: a list is made only for
+    // numbers that repeat, not for each of a million invoices.
+    enum Seen {
+        Once(usize),
+        Group(usize),
     }
+    let mut seen: HashMap<String, Seen> = HashMap::default();
+    seen.reserve(invoices.len());
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, (invoice, _)) in invoices.iter().enumerate() {
+        let slot = seen
+            .entry(normalize::invoice_key(&invoice.number))
+            .or_insert(Seen::Once(i));
+        match *slot {
+            Seen::Once(first) if first == i => {}
+            Seen::Once(first) => {
+                *slot = Seen::Group(groups.len());
+                groups.push(vec![first, i]);
+            }
+            Seen::Group(g) => groups[g].push(i),
+        }
+    }
+    drop(seen);
     let same = |a: &Invoice, b: &Invoice| {
         a.client == b.client
             && a.date == b.date
@@ -1118,7 +1136,7 @@ fn dedupe_invoices(
             && a.prepaid == b.prepaid
     };
     let mut keep = vec![true; invoices.len()];
-    for members in groups.values().filter(|m| m.len() > 1) {
+    for members in &groups {
         let first = &invoices[members[0]].0;
         if members.iter().all(|&i| same(&invoices[i].0, first)) {
             for &i in &members[1..] {
@@ -1176,7 +1194,8 @@ fn dedupe_payments(
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Payment> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
+    seen.reserve(payments.len());
     let mut out: Vec<Payment> = Vec::with_capacity(payments.len());
     for (mut payment, report) in payments {
         if let Some(&first) = seen.get(&payment.id) {

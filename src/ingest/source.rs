@@ -811,13 +811,13 @@ fn from_data(value: &Data) -> Option<Cell> {
     Some(match value {
         Data::Empty => return None,
         Data::String(s) if s.is_empty() => return None,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.as_str().into()),
         Data::Int(i) => int_cell(*i),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) => date_cell(dt),
         Data::DateTimeIso(s) => iso_cell(s),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DurationIso(s) => Cell::Text(s.as_str().into()),
         Data::Error(e) => Cell::Error(e.to_string()),
     })
 }
@@ -827,14 +827,14 @@ fn from_data_ref(value: &DataRef<'_>) -> Option<Cell> {
         DataRef::Empty => return None,
         DataRef::String(s) if s.is_empty() => return None,
         DataRef::SharedString("") => return None,
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::String(s) => Cell::Text(s.as_str().into()),
+        DataRef::SharedString(s) => Cell::Text((*s).into()),
         DataRef::Int(i) => int_cell(*i),
         DataRef::Float(f) => Cell::Number(*f),
         DataRef::Bool(b) => Cell::Bool(*b),
         DataRef::DateTime(dt) => date_cell(dt),
         DataRef::DateTimeIso(s) => iso_cell(s),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::DurationIso(s) => Cell::Text(s.as_str().into()),
         DataRef::Error(e) => Cell::Error(e.to_string()),
     })
 }
@@ -845,7 +845,7 @@ fn int_cell(i: i64) -> Cell {
     if i.unsigned_abs() <= (1 << 53) {
         Cell::Number(i as f64)
     } else {
-        Cell::Text(i.to_string())
+        Cell::Text(i.to_string().into())
     }
 }
 
@@ -867,7 +867,7 @@ fn iso_cell(text: &str) -> Cell {
     let date_part = text.split('T').next().unwrap_or(text);
     match NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
         Ok(date) => Cell::Date(date),
-        Err(_) => Cell::Text(text.to_string()),
+        Err(_) => Cell::Text(text.into()),
     }
 }
 
@@ -1092,7 +1092,7 @@ fn split_records(text: &str, delimiter: u8, file: &str) -> Result<Vec<Vec<Cell>>
                 Cell::Empty
             } else {
                 // The text is valid UTF-8 and the csv parser splits only at ASCII bytes.
-                Cell::Text(String::from_utf8_lossy(field).into_owned())
+                Cell::Text(String::from_utf8_lossy(field).as_ref().into())
             });
         }
         while matches!(cells.last(), Some(Cell::Empty)) {

@@ -3,7 +3,14 @@
 //!
 //! Readers never interpret values; they only keep what the file said. A spreadsheet date stays a
 //! date, a number stays a number and text stays text, so the value parsers can decide per column.
+//!
+//! A table of a million rows holds about ten million cells, most of them short (numbers, dates,
+//! amounts, ids as text). [`Text`] keeps such text inside the cell instead of in a heap
+//! allocation of its own, which halves the memory of a text table and spares an allocation and
+//! a free per cell.
 
+use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -12,7 +19,7 @@ use chrono::NaiveDate;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(Text),
     /// A numeric cell. Spreadsheets store money as binary floats; the amount parser rounds it to
     /// the currency's minor unit through its shortest decimal representation.
     Number(f64),
@@ -53,6 +60,87 @@ impl Cell {
     }
 }
 
+/// The text of a cell: up to [`Text::INLINE`] bytes stored in place, longer text on the heap.
+/// Reads as a `&str` through `Deref`; equal when the texts are equal.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `bytes[..len]` is the text; always whole UTF-8, since it is copied from a `&str`.
+    Inline {
+        len: u8,
+        bytes: [u8; Text::INLINE],
+    },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The longest text kept in place: what fits beside the length in the size of the cell.
+    pub const INLINE: usize = 22;
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Never fails (the bytes were a `str`); the empty fallback only spares a panic path.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= Text::INLINE => {
+                let mut bytes = [0; Text::INLINE];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Text(Repr::Inline { len, bytes })
+            }
+            _ => Text(Repr::Heap(Box::from(text))),
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        if text.len() <= Text::INLINE {
+            Text::from(text.as_str())
+        } else {
+            Text(Repr::Heap(text.into_boxed_str()))
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
 /// The cells of one sheet of a spreadsheet, or of one delimited text file.
 #[derive(Clone, Debug)]
 pub struct RawTable {
@@ -71,5 +159,35 @@ impl RawTable {
     pub fn row_number(&self, index: usize) -> u32 {
         self.first_row
             .saturating_add(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_reads_back_inline_or_on_the_heap() {
+        // 22 bytes (inline), 23 bytes (heap), multi-byte characters on both sides of the limit.
+        for text in [
+            "",
+            "x",
+            "INV-2026-0000001 -- 22",
+            "INV-2026-0000001 -- 23b",
+            "חשבונית 1043 שולם",
+            "חשבונית 1043 שולמה במלואה",
+            "a long memo, well beyond the inline limit of a cell",
+        ] {
+            assert_eq!(Text::from(text).as_str(), text);
+            assert_eq!(&*Text::from(text.to_string()), text);
+            assert_eq!(Text::from(text), Text::from(text.to_string()));
+            assert_eq!(format!("{:?}", Text::from(text)), format!("{text:?}"));
+        }
+        assert_eq!(Text::from("INV-1").to_string(), "INV-1");
+    }
+
+    #[test]
+    fn a_cell_is_no_larger_than_with_a_string() {
+        assert!(std::mem::size_of::<Cell>() <= 32);
     }
 }

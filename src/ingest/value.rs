@@ -980,7 +980,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn text(s: &str) -> Cell {
-        Cell::Text(s.to_string())
+        Cell::Text(s.into())
     }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -1537,7 +1537,7 @@ mod tests {
                 (format!("{signed} EUR"), Some("EUR")),
                 (format!("$ {signed}"), Some("USD")),
             ][currency].clone();
-            let parsed = parse_amount(&Cell::Text(written.clone()));
+            let parsed = parse_amount(&Cell::Text(written.as_str().into()));
             let mut expected = Decimal::from_i128_with_scale(i128::from(scaled), 2);
             if negative && scaled != 0 {
                 expected.set_sign_negative(true);

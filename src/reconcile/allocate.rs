@@ -29,7 +29,9 @@
 //! [`Balance::prepaid`] adds up, so the balance invariant reads the same for both.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::hash::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -184,8 +186,8 @@ impl<'a> Book<'a> {
             fifo,
             cursor: 0,
             by_rank,
-            by_open: HashMap::new(),
-            by_discounted: HashMap::new(),
+            by_open: HashMap::default(),
+            by_discounted: HashMap::default(),
             discount_factor: config
                 .discount
                 .map(|d| Decimal::ONE - d.percent / Decimal::ONE_HUNDRED),
@@ -441,7 +443,7 @@ fn allocate_currency(
     );
     let position: HashMap<usize, usize> =
         docs.iter().enumerate().map(|(pos, &d)| (d, pos)).collect();
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::default();
     for &pos in &book.by_rank {
         by_key
             .entry(invoice_key(&book.docs[pos].inv.number))

@@ -21,7 +21,8 @@
 //! very short names). Every plan is exact: it never misses a client at or above the floor.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
+use super::hash::{HashMap, HashSet};
 
 /// Lowest similarity that can matter (0.85 = 17/20): the acceptance threshold minus the margin.
 #[cfg(test)]
@@ -141,12 +142,12 @@ pub(crate) struct Scratch {
 impl FuzzyIndex {
     /// Builds the index from `(client key, spaceless name key)` pairs. Empty names are skipped.
     pub(crate) fn new<'a>(clients: impl Iterator<Item = (&'a str, String)>) -> FuzzyIndex {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: HashMap<String, u32> = HashMap::default();
         let mut index = FuzzyIndex {
             names: Vec::new(),
             owners: Vec::new(),
-            grams: HashMap::new(),
-            by_len: HashMap::new(),
+            grams: HashMap::default(),
+            by_len: HashMap::default(),
         };
         for (client, name) in clients {
             if name.is_empty() {
@@ -285,7 +286,7 @@ impl FuzzyIndex {
             }
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::default();
         scored.retain(|(_, client)| seen.insert(*client));
         scored
     }

@@ -1,5 +1,5 @@
-//! A fast, non-cryptographic hasher for reconciliation's in-memory maps, which hash millions of
-//! short strings (invoice numbers, client ids, name keys) per run.
+//! A fast, non-cryptographic hasher for the in-memory maps of reconciliation and ingest, which
+//! hash millions of short strings (invoice numbers, client ids, name keys) per run.
 //!
 //! The standard SipHash resists deliberately colliding keys from an attacker; here every key
 //! comes from the user's own exports, and SipHash was a tenth of the run's CPU time. The mixing

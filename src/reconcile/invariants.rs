@@ -3,8 +3,6 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
-use std::collections::BTreeMap;
-
 use super::hash::HashMap;
 
 use rust_decimal::Decimal;
@@ -114,8 +112,9 @@ fn balances<'a>(
     rec: &'a Reconciliation,
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
-    // Few entries (clients × currencies), sorted so the first failure is the same every run.
-    let mut expect: BTreeMap<(&str, &str), Balance> = BTreeMap::new();
+    // One entry per client and currency, hashed (every allocation looks one up); checked in
+    // key order below, so the first failure is the same every run.
+    let mut expect: HashMap<(&str, &str), Balance> = HashMap::default();
     let mut add = |client: &'a str, currency: &'a str, f: &dyn Fn(&mut Balance)| {
         f(expect.entry((client, currency)).or_default());
     };
@@ -157,11 +156,13 @@ fn balances<'a>(
         let open = item.open;
         add(&inv.client, &inv.currency, &|b| b.open += open);
     }
-    let got: BTreeMap<(&str, &str), &Balance> = rec
+    let got: HashMap<(&str, &str), &Balance> = rec
         .balances
         .iter()
         .map(|b| ((b.client.as_str(), b.currency.as_str()), b))
         .collect();
+    let mut expect: Vec<_> = expect.into_iter().collect();
+    expect.sort_unstable_by_key(|(key, _)| *key);
     for ((client, currency), e) in &expect {
         let rest = e.invoiced - e.credited - e.prepaid - e.applied - e.discounts - e.write_offs;
         if rest != e.open {
@@ -246,7 +247,7 @@ fn documents(
         }
     }
     let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    let mut open_total: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+    let mut open_total: HashMap<(&str, &str), Decimal> = HashMap::default();
     for item in &rec.open_items {
         let inv = &ledger.invoices[item.invoice];
         if item.open.is_zero() || item.paid + item.open != inv.amount {
@@ -263,24 +264,24 @@ fn documents(
             .or_default() += item.open;
         *open_total.entry((&inv.client, &inv.currency)).or_default() += item.open;
     }
-    // Checked in key order, so the first failure reported is the same on every run.
-    let mut expect: Vec<_> = expect.into_iter().collect();
-    expect.sort_unstable_by_key(|(key, _)| *key);
-    for ((client, currency, number), open) in &expect {
-        let actual = got
-            .get(&(*client, *currency, *number))
-            .copied()
-            .unwrap_or_default();
-        if *open != actual {
-            return Err(fail(
-                client,
-                currency,
-                format!(
-                    "document {number}: opening balance minus allocations is {open}, but its open item says {actual} (difference {})",
-                    open - actual
-                ),
-            ));
+    // The failure reported is the one with the least key, the same on every run; finding it
+    // needs no sort of every document.
+    let mut first: Option<((&str, &str, &str), Decimal, Decimal)> = None;
+    for (key, open) in &expect {
+        let actual = got.get(key).copied().unwrap_or_default();
+        if *open != actual && first.as_ref().is_none_or(|(least, _, _)| key < least) {
+            first = Some((*key, *open, actual));
         }
+    }
+    if let Some(((client, currency, number), open, actual)) = first {
+        return Err(fail(
+            client,
+            currency,
+            format!(
+                "document {number}: opening balance minus allocations is {open}, but its open item says {actual} (difference {})",
+                open - actual
+            ),
+        ));
     }
     for b in &rec.balances {
         let total = open_total
@@ -367,21 +368,24 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             }
         }
     }
-    let mut paid_sorted: Vec<_> = paid.iter().collect();
-    paid_sorted.sort_unstable_by_key(|(key, _)| **key);
-    for (key, amount) in paid_sorted {
+    // The failure with the least key is reported, as a check in key order would.
+    let mut first: Option<(&(&str, &str, &str), Decimal, Decimal)> = None;
+    for (key, amount) in &paid {
         let applied = moved.get(key).copied().unwrap_or_default();
-        if *amount != applied {
-            return Err(fail(
-                key.0,
-                key.1,
-                format!(
-                    "payment {}: amount {amount} ≠ applied parts + credit {applied} (difference {})",
-                    key.2,
-                    amount - applied
-                ),
-            ));
+        if *amount != applied && first.as_ref().is_none_or(|(least, _, _)| key < *least) {
+            first = Some((key, *amount, applied));
         }
+    }
+    if let Some((key, amount, applied)) = first {
+        return Err(fail(
+            key.0,
+            key.1,
+            format!(
+                "payment {}: amount {amount} ≠ applied parts + credit {applied} (difference {})",
+                key.2,
+                amount - applied
+            ),
+        ));
     }
     if moved.keys().any(|k| !paid.contains_key(k)) || credited != credit_listed {
         return Err(fail(

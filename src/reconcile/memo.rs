@@ -36,9 +36,9 @@
 
 use super::hash::{HashMap, HashSet};
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::normalize::invoice_key_nfkc;
+use crate::normalize::invoice_key_nfkc_into;
 
 /// Invoice numbers of this run, as keys and as written, for memo scanning.
 #[derive(Debug, Default)]
@@ -304,8 +304,11 @@ fn gap(chars: &[char], from: usize, to: usize) -> &[char] {
     &chars[from.min(to)..to]
 }
 
-fn lower(chars: &[char]) -> String {
-    chars.iter().flat_map(|c| c.to_lowercase()).collect()
+/// Whether `chars`, lower-cased, is one of `words` (without building the lower-case text).
+fn lower_is_one_of(chars: &[char], words: &[&str]) -> bool {
+    words
+        .iter()
+        .any(|word| chars.iter().flat_map(|c| c.to_lowercase()).eq(word.chars()))
 }
 
 /// Marks amount-, date- and phone-shaped numeric tokens as left out.
@@ -327,12 +330,12 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
         let after = gap(chars, tokens[t].end, after_end);
         if !is_numeric {
             // A phone keyword starts a phone sequence; anything else ends one.
-            phone_run_left =
-                if PHONE_WORDS.contains(&lower(&chars[tokens[t].start..tokens[t].end]).as_str()) {
-                    15
-                } else {
-                    0
-                };
+            phone_run_left = if lower_is_one_of(&chars[tokens[t].start..tokens[t].end], PHONE_WORDS)
+            {
+                15
+            } else {
+                0
+            };
             continue;
         }
         let (lens, seps) = groups(&tokens[t]);
@@ -378,38 +381,22 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
             }
         }
         // Money: next to a currency sign or code, or a percentage.
-        let prev_word = (t > 0).then(|| lower(&chars[tokens[t - 1].start..tokens[t - 1].end]));
-        let next_word =
-            (t + 1 < count).then(|| lower(&chars[tokens[t + 1].start..tokens[t + 1].end]));
-        let trimmed_before: Vec<char> = before
-            .iter()
-            .copied()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let trimmed_after: Vec<char> = after
-            .iter()
-            .copied()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let sign_before = trimmed_before
-            .last()
-            .is_some_and(|c| CURRENCY_SIGNS.contains(c));
-        let sign_after = trimmed_after
-            .first()
-            .is_some_and(|c| CURRENCY_SIGNS.contains(c) || *c == '%');
-        let word_before = trimmed_before.is_empty()
-            && prev_word
-                .as_deref()
-                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
-        let word_after = trimmed_after.is_empty()
-            && next_word
-                .as_deref()
-                .is_some_and(|w| CURRENCY_WORDS.contains(&w));
+        let prev_word = (t > 0).then(|| &chars[tokens[t - 1].start..tokens[t - 1].end]);
+        let next_word = (t + 1 < count).then(|| &chars[tokens[t + 1].start..tokens[t + 1].end]);
+        // The last character before the token and the first after it, white space skipped.
+        let last_before = before.iter().rev().find(|c| !c.is_whitespace());
+        let first_after = after.iter().find(|c| !c.is_whitespace());
+        let sign_before = last_before.is_some_and(|c| CURRENCY_SIGNS.contains(c));
+        let sign_after = first_after.is_some_and(|c| CURRENCY_SIGNS.contains(c) || *c == '%');
+        let word_before =
+            last_before.is_none() && prev_word.is_some_and(|w| lower_is_one_of(w, CURRENCY_WORDS));
+        let word_after =
+            first_after.is_none() && next_word.is_some_and(|w| lower_is_one_of(w, CURRENCY_WORDS));
         // ש"ח / ש״ח: the quote splits it into two tokens.
-        let shekel_after = next_word.as_deref() == Some("ש")
-            && trimmed_after.is_empty()
+        let shekel_after = next_word.is_some_and(|w| lower_is_one_of(w, &["ש"]))
+            && first_after.is_none()
             && t + 2 < count
-            && lower(&chars[tokens[t + 2].start..tokens[t + 2].end]) == "ח"
+            && lower_is_one_of(&chars[tokens[t + 2].start..tokens[t + 2].end], &["ח"])
             && gap(chars, tokens[t + 1].end, tokens[t + 2].start)
                 .iter()
                 .all(|c| matches!(c, '"' | '\u{05F4}' | '\''));
@@ -428,7 +415,17 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     if numbers.keys.is_empty() || !memo.chars().any(|c| c.is_ascii_digit() || !c.is_ascii()) {
         return found;
     }
-    let chars: Vec<char> = memo.nfkc().collect();
+    // Most memos are already in NFKC form (the quick check says so without normalising): then
+    // a memo without an ASCII digit names no invoice, and its characters are used as they are.
+    let normal = is_nfkc_quick(memo.chars()) == IsNormalized::Yes;
+    if normal && !memo.bytes().any(|b| b.is_ascii_digit()) {
+        return found;
+    }
+    let chars: Vec<char> = if normal {
+        memo.chars().collect()
+    } else {
+        memo.nfkc().collect()
+    };
     if !chars.iter().any(char::is_ascii_digit) {
         return found;
     }
@@ -496,6 +493,8 @@ fn scan_parts(
     found: &mut Vec<String>,
 ) {
     let max = numbers.max_parts.max(1);
+    // One buffer for the key of every candidate run; a key is copied only when it matches.
+    let mut key = String::new();
     let mut i = 0;
     while i < parts.len() {
         let mut end = i;
@@ -510,18 +509,19 @@ fn scan_parts(
             if !has_digit {
                 continue;
             }
-            let mut text = String::new();
-            for (k, (s, e, sep)) in parts[i..=j].iter().enumerate() {
-                if k > 0 {
-                    // Inside a token keep the separator (it ends a digit run for the key);
-                    // across tokens a space does the same.
-                    text.push(sep.unwrap_or(' '));
-                }
-                text.extend(&chars[*s..*e]);
-            }
-            let key = invoice_key_nfkc(text.chars());
-            if usable_key(&key) && numbers.keys.contains(&key) {
-                matched = Some((j, key));
+            // The run's text: inside a token keep the separator (it ends a digit run for the
+            // key); across tokens a space does the same.
+            let text = parts[i..=j]
+                .iter()
+                .enumerate()
+                .flat_map(|(k, (s, e, sep))| {
+                    let joint = (k > 0).then(|| sep.unwrap_or(' '));
+                    joint.into_iter().chain(chars[*s..*e].iter().copied())
+                });
+            key.clear();
+            invoice_key_nfkc_into(text, &mut key);
+            if usable_key(&key) && numbers.keys.contains(key.as_str()) {
+                matched = Some((j, key.clone()));
                 break;
             }
         }

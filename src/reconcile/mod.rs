@@ -19,14 +19,13 @@
 mod allocate;
 mod attribute;
 mod fuzzy;
-mod hash;
+pub(crate) mod hash;
 mod invariants;
 mod memo;
 #[cfg(test)]
 mod tests;
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -282,7 +281,8 @@ pub fn reconcile_timed(
     let attribute_ms = started.elapsed().as_millis();
     let started = std::time::Instant::now();
 
-    let mut work: BTreeMap<&str, ClientWork<'_>> = BTreeMap::new();
+    // Hashed while every invoice and payment is added; put in client order once, below.
+    let mut work: hash::HashMap<&str, ClientWork<'_>> = hash::HashMap::default();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {
             work.entry(inv.client.as_str())
@@ -322,7 +322,8 @@ pub fn reconcile_timed(
     // belongs to its client: sorting each outcome on its own thread and concatenating gives
     // exactly the order a global sort would (the keys start with the client), without a serial
     // sort of millions of rows on the main thread.
-    let work: Vec<ClientWork<'_>> = work.into_values().collect();
+    let mut work: Vec<ClientWork<'_>> = work.into_values().collect();
+    work.sort_unstable_by_key(|w| w.client);
     let bar = crate::progress::bar(work.len() as u64, "allocate");
     let outcomes: Vec<ClientOutcome> = work
         .par_iter()

@@ -353,6 +353,9 @@ fn render_one(
     Ok(out)
 }
 
+/// Letters rendered at once before their files are written (see [`write`]).
+const LETTER_CHUNK: usize = 1024;
+
 /// Writes the letters into `run_dir/letters/`. Nothing is written when no format is
 /// configured or no client gets a letter.
 ///
@@ -370,21 +373,6 @@ pub fn write(
         return Ok(());
     }
     let plans = plan(config, &head.templates, ledger, class);
-    let rendered: Vec<Rendered> = class
-        .letters
-        .par_iter()
-        .zip(plans.par_iter())
-        .map(|(letter, planned)| {
-            render_one(config, head, ledger, class, letter, planned, as_of).map_err(|message| {
-                LetterError::Render {
-                    client: letter.client.clone(),
-                    file: planned.stem.clone(),
-                    message,
-                }
-            })
-        })
-        .collect::<Result<_, _>>()?;
-
     let dir = run_dir.join(FOLDER);
     std::fs::create_dir_all(&dir).map_err(|source| LetterError::Write {
         path: dir.clone(),
@@ -394,26 +382,55 @@ pub fn write(
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|source| LetterError::Write { path, source })
     };
-    for (planned, r) in plans.iter().zip(&rendered) {
-        let stem = &planned.stem;
-        if wants(config, "html") {
-            put(
-                format!("{stem}.html"),
-                r.html.as_deref().unwrap_or_default().as_bytes(),
-            )?;
+    // Letters render in parallel a chunk at a time, and a chunk's files are written before the
+    // next is rendered: only one chunk's bodies are held, not every letter of a 100,000-client
+    // run. What the index (and the print run) needs is kept. A failure abandons the run folder,
+    // so letters written before it are never seen.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(class.letters.len());
+    for (letters, plans) in class
+        .letters
+        .chunks(LETTER_CHUNK)
+        .zip(plans.chunks(LETTER_CHUNK))
+    {
+        let mut chunk: Vec<Rendered> = letters
+            .par_iter()
+            .zip(plans.par_iter())
+            .map(|(letter, planned)| {
+                render_one(config, head, ledger, class, letter, planned, as_of).map_err(|message| {
+                    LetterError::Render {
+                        client: letter.client.clone(),
+                        file: planned.stem.clone(),
+                        message,
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        for (planned, r) in plans.iter().zip(&mut chunk) {
+            let stem = &planned.stem;
+            if wants(config, "html") {
+                put(
+                    format!("{stem}.html"),
+                    r.html.as_deref().unwrap_or_default().as_bytes(),
+                )?;
+            }
+            if wants(config, "txt") {
+                put(
+                    format!("{stem}.txt"),
+                    r.txt.as_deref().unwrap_or_default().as_bytes(),
+                )?;
+            }
+            if let Some(pdf) = &r.pdf {
+                put(format!("{stem}.pdf"), pdf)?;
+            }
+            if let Some(eml) = &r.eml {
+                put(format!("{stem}.eml"), eml)?;
+            }
+            r.html = None;
+            r.txt = None;
+            r.pdf = None;
+            r.eml = None;
         }
-        if wants(config, "txt") {
-            put(
-                format!("{stem}.txt"),
-                r.txt.as_deref().unwrap_or_default().as_bytes(),
-            )?;
-        }
-        if let Some(pdf) = &r.pdf {
-            put(format!("{stem}.pdf"), pdf)?;
-        }
-        if let Some(eml) = &r.eml {
-            put(format!("{stem}.eml"), eml)?;
-        }
+        rendered.append(&mut chunk);
     }
     #[cfg(feature = "pdf")]
     write_print_run(&dir, head, &plans, &rendered, as_of)?;
