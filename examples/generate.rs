@@ -2084,6 +2084,11 @@ fn write_config(args: &Args, layout: &Layout) -> Result<()> {
         );
     }
     text.push_str("\n[letters]\nlanguage = \"he\"\n");
+    if !args.sample {
+        // Benchmark-sized months: no PDF per client (34,504 at a million invoices); the PDF
+        // rate is measured by `cargo bench --bench stages -- letters_pdf`.
+        text.push_str("formats = [\"html\", \"txt\", \"eml\"]\n");
+    }
     std::fs::write(args.out.join("arrears.toml"), text)?;
     Ok(())
 }

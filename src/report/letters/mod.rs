@@ -429,6 +429,10 @@ pub fn write(
             r.txt = None;
             r.pdf = None;
             r.eml = None;
+            if planned.email.is_some() {
+                // Only letters that go by post join the print run.
+                r.typ = None;
+            }
         }
         rendered.append(&mut chunk);
     }
