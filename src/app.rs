@@ -269,13 +269,17 @@ fn row_accounting(ledger: &Ledger) -> Vec<InvariantCheck> {
     }]
 }
 
+/// The stack of each worker thread. Typesetting a PDF recurses deeply (a print run of hundreds
+/// of letters overflowed rayon's default 2 MiB); the size is reserved, not used, until needed.
+const WORKER_STACK: usize = 256 << 20;
+
 fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(jobs) = args.jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-            .map_err(|e| AppError::Jobs(e.to_string()))?;
+        pool = pool.num_threads(jobs.max(1));
     }
+    pool.build_global()
+        .map_err(|e| AppError::Jobs(e.to_string()))?;
     let total = Instant::now();
     if args.quiet || args.json {
         progress::disable();

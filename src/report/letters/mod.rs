@@ -435,6 +435,8 @@ pub fn write(
             }
         }
         rendered.append(&mut chunk);
+        #[cfg(feature = "pdf")]
+        pdf::forget();
     }
     #[cfg(feature = "pdf")]
     write_print_run(&dir, head, &plans, &rendered, as_of)?;

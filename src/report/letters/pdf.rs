@@ -153,6 +153,13 @@ pub fn render(
     })
 }
 
+/// Forgets what Typst memoised while typesetting: it keeps every intermediate result of every
+/// compilation until told otherwise (a run of 7,851 PDF letters grew to 10.7 GB). Called
+/// between chunks of letters; evicting after every letter made the letters 2.3× slower.
+pub fn forget() {
+    typst::comemo::evict(0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
