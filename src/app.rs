@@ -269,8 +269,9 @@ fn row_accounting(ledger: &Ledger) -> Vec<InvariantCheck> {
     }]
 }
 
-/// The stack of each worker thread. Typesetting a PDF recurses deeply (a print run of hundreds
-/// of letters overflowed rayon's default 2 MiB); the size is reserved, not used, until needed.
+/// The stack of each worker thread. Typesetting PDF letters recurses deeply (the PDF letters of
+/// a 20,000-client month overflowed rayon's default 2 MiB); the size is reserved, not used,
+/// until needed.
 const WORKER_STACK: usize = 256 << 20;
 
 fn run_batch(args: &RunArgs) -> Result<u8, AppError> {

@@ -1,9 +1,9 @@
 //! `arrears init DIR`: sets up an office folder — an `arrears.toml` with every option
 //! explained and commented out (only `[letters] templates` is set, to the copied templates,
 //! `[output] dir`, so runs and the letter history stay in the folder, and `[letters] language`
-//! when the office chose English), a `README.txt` with the monthly
-//! routine in the office's language, and the built-in letter templates under
-//! `DIR/templates/<language>/` to brand and reword.
+//! when the office chose English), a `README.txt` with the monthly routine in the office's
+//! language, and the built-in letter templates under `DIR/templates/<language>/` to brand and
+//! reword.
 //!
 //! Nothing an office already has is overwritten: an existing `arrears.toml` or `README.txt`
 //! needs `--force`, and template files that exist are kept.
