@@ -386,3 +386,74 @@ fn workbook_sheets_run_right_to_left_when_configured() {
         vec![true; 7]
     );
 }
+
+/// The style of every cell of a sheet, as the format code Excel shows it with: cell reference
+/// (`G5`) -> format code, read from the sheet's and the styles' XML.
+fn cell_format_codes(run_dir: &Path, sheet_xml: &str) -> BTreeMap<String, String> {
+    let file = std::fs::File::open(run_dir.join("aging-report.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut read = |name: &str| {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut xml).unwrap();
+        xml
+    };
+    let styles = read("xl/styles.xml");
+    let sheet = read(sheet_xml);
+    // `tag` is the text after `<element `: its first attribute has no space before it.
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let tag = format!(" {tag}");
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[start..start + tag[start..].find('"')?].to_string())
+    };
+    let mut codes: BTreeMap<String, String> = BTreeMap::new();
+    for tag in styles.split("<numFmt ").skip(1) {
+        let code = attr(tag, "formatCode").unwrap().replace("&quot;", "\"");
+        codes.insert(attr(tag, "numFmtId").unwrap(), code);
+    }
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let xf_codes: Vec<String> = xfs
+        .split("<xf ")
+        .skip(1)
+        .map(|tag| {
+            let id = attr(tag, "numFmtId").unwrap_or_default();
+            codes.get(&id).cloned().unwrap_or(id)
+        })
+        .collect();
+    sheet
+        .split("<c ")
+        .skip(1)
+        .map(|tag| {
+            let s: usize = attr(tag, "s").map_or(0, |s| s.parse().unwrap());
+            (attr(tag, "r").unwrap(), xf_codes[s].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn every_money_cell_shows_its_own_currency_and_dates_show_as_dates() {
+    let out = tempfile::tempdir().unwrap();
+    let run_dir = small_run(out.path(), None);
+    let mut book = open_book(&run_dir);
+    let rows = sheet(&mut book, "Open items");
+    let h = header_row(&rows, "Client id");
+    let codes = cell_format_codes(&run_dir, "xl/worksheets/sheet3.xml");
+    let mut seen = BTreeMap::new();
+    for (r, row) in rows.iter().enumerate().skip(h + 1) {
+        let currency = text(&row[5]);
+        let symbol = match currency.as_str() {
+            "ILS" => "₪",
+            "USD" => "$",
+            other => panic!("unexpected currency {other}"),
+        };
+        for column in ["G", "H", "I"] {
+            let code = &codes[&format!("{column}{}", r + 1)];
+            assert!(code.contains(symbol), "{column}{}: {code}", r + 1);
+        }
+        for column in ["D", "E"] {
+            assert_eq!(codes[&format!("{column}{}", r + 1)], "dd mmm yyyy");
+        }
+        *seen.entry(currency).or_insert(0) += 1;
+    }
+    // Both the table's usual currency and the other one are checked.
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
