@@ -429,6 +429,7 @@ pub fn write(
             r.txt = None;
             r.pdf = None;
             r.eml = None;
+            #[cfg(feature = "pdf")]
             if planned.email.is_some() {
                 // Only letters that go by post join the print run.
                 r.typ = None;
