@@ -469,7 +469,7 @@ fn letter_entries(
             for &i in &letter.items {
                 let item = &o.class.items[i];
                 *per_currency
-                    .entry(o.ledger.invoices[item.invoice].currency.as_str())
+                    .entry(&*o.ledger.invoices[item.invoice].currency)
                     .or_default() += item.open;
             }
             let amount: Vec<String> = per_currency

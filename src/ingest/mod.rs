@@ -25,7 +25,8 @@ use crate::config::Config;
 // client names from the user's own files, and none is iterated in an order that reaches an
 // output (issues are sorted before they are written).
 use crate::model::{
-    round_money, Client, ClientFlags, DateOrder, DocKind, Invoice, Issue, Origin, Payment, Severity,
+    round_money, Client, ClientFlags, DateOrder, DocKind, Interner, Invoice, Issue, Origin,
+    Payment, Severity,
 };
 use crate::normalize;
 use crate::reconcile::hash::HashMap;
@@ -154,6 +155,8 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
     let mut ledger = Ledger::default();
     let mut row_issues = Vec::new();
     let mut clients = Clients::default();
+    // Client keys and names, currencies, payers: one shared copy of each, for the whole run.
+    let mut texts = Interner::default();
     for kind in [TableKind::Clients, TableKind::Invoices, TableKind::Payments] {
         let started = std::time::Instant::now();
         let located: Vec<Result<Located, IngestError>> = config
@@ -191,6 +194,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         report,
                         index,
                         &mut clients,
+                        &mut texts,
                         &mut invoices,
                         &mut row_issues,
                     ),
@@ -200,6 +204,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         &header,
                         report,
                         index,
+                        &mut texts,
                         &mut payments,
                         &mut row_issues,
                     ),
@@ -603,13 +608,15 @@ impl Clients {
     }
 
     /// The client key of an invoice row: its client id, else the id of the one client of that
-    /// name, else the name itself (a client known only from invoices).
+    /// name, else the name itself (a client known only from invoices); and the client's name.
+    /// Both are the shared copies of `texts`.
     fn resolve(
         &mut self,
         id: Option<String>,
         name: Option<String>,
         email: Option<&String>,
-    ) -> (String, String) {
+        texts: &mut Interner,
+    ) -> (Arc<str>, Arc<str>) {
         let key = match (&id, &name) {
             (Some(id), _) => id.clone(),
             (None, Some(name)) => self
@@ -624,16 +631,17 @@ impl Clients {
             if client.email.is_none() {
                 client.email = email.cloned();
             }
-            return (key, client.name.clone());
+            return (texts.get(&key), texts.get(&client.name));
         }
         let display = name.unwrap_or_else(|| key.clone());
+        let shared = (texts.get(&key), texts.get(&display));
         self.insert(Client {
-            id: key.clone(),
-            name: display.clone(),
+            id: key,
+            name: display,
             email: email.cloned(),
             ..Client::default()
         });
-        (key, display)
+        shared
     }
 }
 
@@ -810,6 +818,7 @@ fn read_invoices(
     report: &mut InputReport,
     report_index: usize,
     clients: &mut Clients,
+    texts: &mut Interner,
     invoices: &mut Vec<(Invoice, usize)>,
     issues: &mut Vec<Issue>,
 ) {
@@ -830,14 +839,17 @@ fn read_invoices(
                 report.ignored += 1;
             }
             Some(Ok(draft)) => {
-                invoices.push((finish_invoice(config, row, draft, clients), report_index));
+                invoices.push((
+                    finish_invoice(config, row, draft, clients, texts),
+                    report_index,
+                ));
                 report.used += 1;
             }
             Some(Err(LateError { issue, client })) => {
                 // A row rejected for its due date or disputed flag still names its client,
                 // as it did when rows were read one by one.
                 if let Some((id, name, email)) = client {
-                    clients.resolve(id, name, email.as_ref());
+                    clients.resolve(id, name, email.as_ref(), texts);
                 }
                 issues.push(issue);
                 report.rejected += 1;
@@ -974,14 +986,19 @@ fn finish_invoice(
     row: &Row<'_>,
     draft: InvoiceDraft,
     clients: &mut Clients,
+    texts: &mut Interner,
 ) -> Invoice {
-    let (client, client_name) =
-        clients.resolve(draft.client_id, draft.client_name, draft.email.as_ref());
+    let (client, client_name) = clients.resolve(
+        draft.client_id,
+        draft.client_name,
+        draft.email.as_ref(),
+        texts,
+    );
     let due = match draft.due {
         Some(due) => due,
         None => clients
             .by_id
-            .get(&client)
+            .get(&*client)
             .and_then(|c| c.terms)
             .unwrap_or(config.default_terms)
             .due_date(draft.date),
@@ -993,7 +1010,7 @@ fn finish_invoice(
         date: draft.date,
         due,
         amount: draft.amount,
-        currency: draft.currency,
+        currency: texts.get(&draft.currency),
         kind: draft.kind,
         reference: draft.reference,
         disputed: draft.disputed,
@@ -1003,12 +1020,14 @@ fn finish_invoice(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_payments(
     config: &Config,
     table: &RawTable,
     header: &HeaderMatch,
     report: &mut InputReport,
     report_index: usize,
+    texts: &mut Interner,
     payments: &mut Vec<(Payment, usize)>,
     issues: &mut Vec<Issue>,
 ) {
@@ -1020,7 +1039,7 @@ fn read_payments(
         |s| s.to_string_lossy().to_string(),
     );
     // Rows parse on all threads; the indexed collect keeps row order.
-    let parsed: Vec<Option<Result<Option<Payment>, Issue>>> = rows
+    let parsed: Vec<Option<Result<Option<PaymentDraft>, Issue>>> = rows
         .par_iter()
         .map(|row| {
             (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
@@ -1034,8 +1053,8 @@ fn read_payments(
             continue;
         };
         match parsed {
-            Ok(Some(payment)) => {
-                payments.push((payment, report_index));
+            Ok(Some(draft)) => {
+                payments.push((finish_payment(row, draft, texts), report_index));
                 report.used += 1;
             }
             Ok(None) => {
@@ -1054,12 +1073,24 @@ fn read_payments(
     }
 }
 
+/// A payment row with every field parsed; its repeated texts are not shared yet.
+struct PaymentDraft {
+    id: String,
+    date: NaiveDate,
+    amount: Decimal,
+    currency: String,
+    client_id: Option<String>,
+    payer: Option<String>,
+    memo: Option<String>,
+    method: Option<String>,
+}
+
 fn read_payment(
     config: &Config,
     row: &Row<'_>,
     orders: &BTreeMap<Field, ColumnOrder>,
     stem: &str,
-) -> Result<Option<Payment>, Issue> {
+) -> Result<Option<PaymentDraft>, Issue> {
     use Field::*;
     let date = row
         .date(PaymentDate, orders)?
@@ -1078,7 +1109,7 @@ fn read_payment(
     if amount <= Decimal::ZERO {
         return Ok(None);
     }
-    Ok(Some(Payment {
+    Ok(Some(PaymentDraft {
         id: row
             .text(PaymentId)
             .unwrap_or_else(|| format!("{stem}-{}", row.origin.row)),
@@ -1089,8 +1120,23 @@ fn read_payment(
         payer: row.text(Payer),
         memo: row.text(Memo),
         method: row.text(Method),
-        origin: row.origin.clone(),
     }))
+}
+
+/// The payment of a draft, its repeated texts shared through `texts` (in row order, on one
+/// thread).
+fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> Payment {
+    Payment {
+        id: draft.id,
+        date: draft.date,
+        amount: draft.amount,
+        currency: texts.get(&draft.currency),
+        client_id: draft.client_id.map(|t| texts.get(&t)),
+        payer: draft.payer.map(|t| texts.get(&t)),
+        memo: draft.memo,
+        method: draft.method.map(|t| texts.get(&t)),
+        origin: row.origin.clone(),
+    }
 }
 
 /// Applies the duplicate rule of SPEC section 1: the same invoice number twice with identical

@@ -30,6 +30,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::hash::HashMap;
 
@@ -50,7 +51,8 @@ pub(crate) type PaymentRefs<'a> = (usize, &'a [usize]);
 /// One client's share of the run: its documents and its attributed payments.
 #[derive(Debug)]
 pub(crate) struct ClientWork<'a> {
-    pub client: &'a str,
+    /// The client key, shared with its invoices (and so with every allocation made here).
+    pub client: &'a Arc<str>,
     /// Indices into `Ledger::invoices` (invoices and credit notes of this run).
     pub docs: Vec<usize>,
     /// Indices into `Ledger::payments`, each with the invoices its memo names (memo order).
@@ -123,8 +125,8 @@ struct Doc<'a> {
 
 /// Allocation state of one client in one currency.
 struct Book<'a> {
-    client: &'a str,
-    currency: &'a str,
+    client: &'a Arc<str>,
+    currency: &'a Arc<str>,
     docs: Vec<Doc<'a>>,
     /// Invoice positions in `docs`, FIFO order; everything before `cursor` is closed.
     fifo: Vec<usize>,
@@ -142,8 +144,8 @@ struct Book<'a> {
 
 impl<'a> Book<'a> {
     fn new(
-        client: &'a str,
-        currency: &'a str,
+        client: &'a Arc<str>,
+        currency: &'a Arc<str>,
         docs: Vec<&'a Invoice>,
         config: &Config,
     ) -> Book<'a> {
@@ -248,10 +250,10 @@ impl<'a> Book<'a> {
         self.allocations.push(Allocation {
             source: source.clone(),
             date,
-            client: self.client.to_string(),
+            client: Arc::clone(self.client),
             invoice: Some(number),
             amount,
-            currency: self.currency.to_string(),
+            currency: Arc::clone(self.currency),
             rule,
         });
     }
@@ -390,17 +392,17 @@ pub(crate) fn allocate_client(
     ledger: &Ledger,
     work: &ClientWork<'_>,
 ) -> ClientOutcome {
-    let mut per_currency: BTreeMap<&str, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
+    let mut per_currency: BTreeMap<&Arc<str>, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
     for &d in &work.docs {
         per_currency
-            .entry(ledger.invoices[d].currency.as_str())
+            .entry(&ledger.invoices[d].currency)
             .or_default()
             .0
             .push(d);
     }
     for &(p, refs) in &work.payments {
         per_currency
-            .entry(ledger.payments[p].currency.as_str())
+            .entry(&ledger.payments[p].currency)
             .or_default()
             .1
             .push((p, refs));
@@ -429,8 +431,8 @@ enum EventKind {
 fn allocate_currency(
     config: &Config,
     ledger: &Ledger,
-    client: &str,
-    currency: &str,
+    client: &Arc<str>,
+    currency: &Arc<str>,
     docs: &[usize],
     payments: &[PaymentRefs<'_>],
     out: &mut ClientOutcome,
@@ -487,10 +489,10 @@ fn allocate_currency(
                     book.allocations.push(Allocation {
                         source: AllocationSource::Payment(pay.id.clone()),
                         date: Some(pay.date),
-                        client: client.to_string(),
+                        client: Arc::clone(client),
                         invoice: None,
                         amount: left,
-                        currency: currency.to_string(),
+                        currency: Arc::clone(currency),
                         rule: AllocationRule::Credit,
                     });
                     let reason = if pay.amount <= Decimal::ZERO {
@@ -506,9 +508,9 @@ fn allocate_currency(
                     };
                     out.unapplied.push(Unapplied {
                         payment: p,
-                        client: Some(client.to_string()),
+                        client: Some(Arc::clone(client)),
                         amount: left,
-                        currency: currency.to_string(),
+                        currency: Arc::clone(currency),
                         reason,
                     });
                 }
@@ -551,8 +553,8 @@ fn write_off_and_summarise(
     }
 
     let mut balance = Balance {
-        client: client.to_string(),
-        currency: currency.to_string(),
+        client: Arc::clone(client),
+        currency: Arc::clone(currency),
         ..Balance::default()
     };
     for (pos, doc) in book.docs.iter().enumerate() {

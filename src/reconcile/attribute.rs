@@ -21,6 +21,7 @@
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::hash::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -45,6 +46,8 @@ pub(crate) struct Attributed {
 /// Lookup structures built once per run.
 struct Index<'a> {
     ledger: &'a Ledger,
+    /// Client key -> the shared copy its invoices hold, which attributions share too.
+    keys: HashMap<&'a str, Arc<str>>,
     exact_ids: HashMap<&'a str, &'a str>,
     canonical_ids: HashMap<String, Vec<&'a str>>,
     names: HashMap<String, Vec<&'a str>>,
@@ -55,10 +58,16 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
+        let mut keys: HashMap<&str, Arc<str>> = HashMap::default();
+        for inv in &ledger.invoices {
+            keys.entry(&inv.client)
+                .or_insert_with(|| Arc::clone(&inv.client));
+        }
         let mut exact_ids = HashMap::default();
         let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::default();
         let mut client_names: BTreeSet<(String, &str)> = BTreeSet::new();
         for (key, client) in &ledger.clients {
+            keys.entry(key).or_insert_with(|| Arc::from(key.as_str()));
             exact_ids.insert(key.trim(), key.as_str());
             let canonical = invoice_key(key);
             if !canonical.is_empty() {
@@ -83,10 +92,8 @@ impl<'a> Index<'a> {
             if !invoice_in_run[i] {
                 continue;
             }
-            if !inv.client_name.trim().is_empty()
-                && seen.insert((inv.client_name.as_str(), inv.client.as_str()))
-            {
-                client_names.insert((name_key(&inv.client_name), inv.client.as_str()));
+            if !inv.client_name.trim().is_empty() && seen.insert((&inv.client_name, &inv.client)) {
+                client_names.insert((name_key(&inv.client_name), &inv.client));
             }
             if inv.kind != DocKind::Invoice {
                 continue;
@@ -110,6 +117,7 @@ impl<'a> Index<'a> {
         );
         Index {
             ledger,
+            keys,
             exact_ids,
             canonical_ids,
             names,
@@ -159,7 +167,7 @@ impl<'a> Index<'a> {
         let refs_of = |client: &str| -> Vec<usize> {
             let mut refs: Vec<usize> = Vec::new();
             for &i in &memo_invoices {
-                if self.ledger.invoices[i].client == client && !refs.contains(&i) {
+                if *self.ledger.invoices[i].client == *client && !refs.contains(&i) {
                     refs.push(i);
                 }
             }
@@ -185,7 +193,7 @@ impl<'a> Index<'a> {
         // 2. reference
         let clients: BTreeSet<&str> = memo_invoices
             .iter()
-            .map(|&i| self.ledger.invoices[i].client.as_str())
+            .map(|&i| &*self.ledger.invoices[i].client)
             .collect();
         match clients.len() {
             0 => {}
@@ -280,7 +288,7 @@ impl<'a> Index<'a> {
         Attributed {
             attribution: Attribution {
                 payment,
-                client: client.map(str::to_string),
+                client: client.map(|key| self.shared_key(key)),
                 rule,
                 references: refs
                     .iter()
@@ -290,6 +298,13 @@ impl<'a> Index<'a> {
             },
             refs,
         }
+    }
+
+    /// The shared copy of a client key. Every key the rules return is one of `keys`.
+    fn shared_key(&self, key: &str) -> Arc<str> {
+        self.keys
+            .get(key)
+            .map_or_else(|| Arc::from(key), Arc::clone)
     }
 
     fn client_label(&self, key: &str) -> String {

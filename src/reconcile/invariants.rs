@@ -3,6 +3,8 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
+use std::sync::Arc;
+
 use super::hash::HashMap;
 
 use rust_decimal::Decimal;
@@ -159,7 +161,7 @@ fn balances<'a>(
     let got: HashMap<(&str, &str), &Balance> = rec
         .balances
         .iter()
-        .map(|b| ((b.client.as_str(), b.currency.as_str()), b))
+        .map(|b| ((&*b.client, &*b.currency), b))
         .collect();
     let mut expect: Vec<_> = expect.into_iter().collect();
     expect.sort_unstable_by_key(|(key, _)| *key);
@@ -191,9 +193,10 @@ fn balances<'a>(
                 "no balance was reported".to_string(),
             ));
         };
+        // `b` was found under this client and currency.
         let mut expected = e.clone();
-        (*client).clone_into(&mut expected.client);
-        (*currency).clone_into(&mut expected.currency);
+        expected.client = Arc::clone(&b.client);
+        expected.currency = Arc::clone(&b.currency);
         let reported = (*b).clone();
         if reported != expected {
             return Err(fail(
@@ -285,7 +288,7 @@ fn documents(
     }
     for b in &rec.balances {
         let total = open_total
-            .get(&(b.client.as_str(), b.currency.as_str()))
+            .get(&(&*b.client, &*b.currency))
             .copied()
             .unwrap_or_default();
         if b.open != total {
@@ -344,7 +347,7 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             Some(client) => {
                 *paid.entry((client, &p.currency, &p.id)).or_default() += p.amount;
                 for u in listed {
-                    if u.client.as_deref() != Some(client.as_str()) {
+                    if u.client.as_deref() != Some(&**client) {
                         return Err(fail(
                             client,
                             &p.currency,

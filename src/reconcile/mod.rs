@@ -27,6 +27,7 @@ mod tests;
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -75,8 +76,8 @@ impl AttributionRule {
 pub struct Attribution {
     /// Index into `Ledger::payments`.
     pub payment: usize,
-    /// The client key, `None` when unmatched.
-    pub client: Option<String>,
+    /// The client key (shared with the client's invoices), `None` when unmatched.
+    pub client: Option<Arc<str>>,
     pub rule: Option<AttributionRule>,
     /// Invoice numbers (as written on the invoices) found in the memo, in memo order.
     pub references: Vec<String>,
@@ -134,11 +135,11 @@ pub struct Allocation {
     /// The payment's (or credit note's) date; for a discount granted, the date of the payment
     /// that earned it; `None` for a write-off.
     pub date: Option<NaiveDate>,
-    pub client: String,
+    pub client: Arc<str>,
     /// The invoice number, `None` for rule `credit`.
     pub invoice: Option<String>,
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Arc<str>,
     pub rule: AllocationRule,
 }
 
@@ -158,9 +159,9 @@ pub struct OpenItem {
 pub struct Unapplied {
     /// Index into `Ledger::payments`.
     pub payment: usize,
-    pub client: Option<String>,
+    pub client: Option<Arc<str>>,
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Arc<str>,
     pub reason: String,
 }
 
@@ -176,8 +177,8 @@ pub struct Settlement {
 /// Per client and currency: the terms of the balance invariant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Balance {
-    pub client: String,
-    pub currency: String,
+    pub client: Arc<str>,
+    pub currency: Arc<str>,
     pub invoiced: Decimal,
     /// Credit notes, as a positive number.
     pub credited: Decimal,
@@ -285,9 +286,9 @@ pub fn reconcile_timed(
     let mut work: hash::HashMap<&str, ClientWork<'_>> = hash::HashMap::default();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {
-            work.entry(inv.client.as_str())
+            work.entry(&inv.client)
                 .or_insert_with(|| ClientWork {
-                    client: inv.client.as_str(),
+                    client: &inv.client,
                     docs: Vec::new(),
                     payments: Vec::new(),
                 })
@@ -300,9 +301,9 @@ pub fn reconcile_timed(
         let payment = &ledger.payments[a.attribution.payment];
         match &a.attribution.client {
             Some(client) => work
-                .entry(client.as_str())
+                .entry(client)
                 .or_insert_with(|| ClientWork {
-                    client: client.as_str(),
+                    client,
                     docs: Vec::new(),
                     payments: Vec::new(),
                 })
@@ -312,7 +313,7 @@ pub fn reconcile_timed(
                 payment: a.attribution.payment,
                 client: None,
                 amount: payment.amount,
-                currency: payment.currency.clone(),
+                currency: Arc::clone(&payment.currency),
                 reason: a.attribution.note.clone(),
             }),
         }
@@ -323,7 +324,7 @@ pub fn reconcile_timed(
     // exactly the order a global sort would (the keys start with the client), without a serial
     // sort of millions of rows on the main thread.
     let mut work: Vec<ClientWork<'_>> = work.into_values().collect();
-    work.sort_unstable_by_key(|w| w.client);
+    work.sort_unstable_by(|a, b| a.client.cmp(b.client));
     let bar = crate::progress::bar(work.len() as u64, "allocate");
     let outcomes: Vec<ClientOutcome> = work
         .par_iter()

@@ -61,12 +61,12 @@ fn inv(number: &str, client: &str, date: &str, amount: &str) -> Invoice {
     let amount = m(amount);
     Invoice {
         number: number.to_string(),
-        client: client.to_string(),
-        client_name: String::new(),
+        client: client.into(),
+        client_name: "".into(),
         date,
         due: Terms::Net(30).due_date(date),
         amount,
-        currency: "ILS".to_string(),
+        currency: "ILS".into(),
         kind: if amount.is_sign_negative() {
             DocKind::CreditNote
         } else {
@@ -86,7 +86,7 @@ fn pay(id: &str, date: &str, amount: &str) -> Payment {
         id: id.to_string(),
         date: d(date),
         amount: m(amount),
-        currency: "ILS".to_string(),
+        currency: "ILS".into(),
         client_id: None,
         payer: None,
         memo: None,
@@ -103,11 +103,11 @@ trait PaymentExt {
 
 impl PaymentExt for Payment {
     fn id(mut self, client: &str) -> Self {
-        self.client_id = Some(client.to_string());
+        self.client_id = Some(client.into());
         self
     }
     fn payer(mut self, payer: &str) -> Self {
-        self.payer = Some(payer.to_string());
+        self.payer = Some(payer.into());
         self
     }
     fn memo(mut self, memo: &str) -> Self {
@@ -135,10 +135,10 @@ fn ledger(clients: &[(&str, &str)], invoices: Vec<Invoice>, payments: Vec<Paymen
     for i in &ledger.invoices {
         ledger
             .clients
-            .entry(i.client.clone())
+            .entry(i.client.to_string())
             .or_insert_with(|| Client {
-                id: i.client.clone(),
-                name: i.client.clone(),
+                id: i.client.to_string(),
+                name: i.client.to_string(),
                 ..Client::default()
             });
     }
@@ -342,7 +342,7 @@ fn credit_note_without_reference_exact_then_fifo_then_stays_open() {
     let c2 = rec
         .balances
         .iter()
-        .find(|b| b.client == "C2")
+        .find(|b| &*b.client == "C2")
         .expect("C2 balance");
     assert_eq!(
         (c2.invoiced, c2.credited, c2.open),
@@ -476,9 +476,9 @@ fn back_dated_as_of_keeps_an_invoice_paid_later_open() {
 #[test]
 fn two_currencies_are_kept_apart() {
     let mut usd = inv("2", "C1", "2026-01-05", "100");
-    usd.currency = "USD".to_string();
+    usd.currency = "USD".into();
     let mut usd_payment = pay("P1", "2026-01-10", "100").id("C1");
-    usd_payment.currency = "USD".to_string();
+    usd_payment.currency = "USD".into();
     let l = ledger(
         &[("C1", "Acme")],
         vec![inv("1", "C1", "2026-01-01", "100"), usd],
@@ -496,7 +496,7 @@ fn two_currencies_are_kept_apart() {
     let currencies: Vec<(&str, Decimal)> = rec
         .balances
         .iter()
-        .map(|b| (b.currency.as_str(), b.unapplied_credit))
+        .map(|b| (&*b.currency, b.unapplied_credit))
         .collect();
     assert_eq!(currencies, [("ILS", m("400")), ("USD", Decimal::ZERO)]);
 }
@@ -820,13 +820,13 @@ fn many_clients_and_payments_attribute_consistently() {
         if a.payment % 3 == 2 {
             // A typo may tie with a look-alike (then unmatched) but never picks the wrong client.
             assert!(
-                a.client.is_none() || a.client.as_ref() == Some(expected),
+                a.client.is_none() || a.client.as_deref() == Some(expected.as_str()),
                 "{}",
                 a.note
             );
             fuzzy_matched += usize::from(a.client.is_some());
         } else {
-            assert_eq!(a.client.as_ref(), Some(expected), "{}", a.note);
+            assert_eq!(a.client.as_deref(), Some(expected.as_str()), "{}", a.note);
         }
     }
     assert!(
@@ -901,7 +901,7 @@ fn build(spec: &Spec) -> (Config, Ledger, NaiveDate) {
         } else {
             DocKind::Invoice
         };
-        i.currency = if sel == 5 { "USD" } else { "ILS" }.to_string();
+        i.currency = if sel == 5 { "USD" } else { "ILS" }.into();
         if !credit && prepaid == 1 {
             i.prepaid = (amount / Decimal::TWO).round_dp(2);
         }
@@ -915,15 +915,15 @@ fn build(spec: &Spec) -> (Config, Ledger, NaiveDate) {
         let mut p = pay(&format!("P{k:02}"), "2026-01-01", "1");
         p.date = day(dd);
         p.amount = Decimal::new(cents, 2);
-        p.currency = if cur == 0 { "USD" } else { "ILS" }.to_string();
+        p.currency = if cur == 0 { "USD" } else { "ILS" }.into();
         let n = invoices.len().max(1);
         match route {
-            0 => p.client_id = Some(clients[c].0.clone()),
+            0 => p.client_id = Some(clients[c].0.as_str().into()),
             1 => p.memo = Some(format!("inv {} and {}", 1000 + (k % n), 1000 + (k * 7 % n))),
-            2 => p.payer = Some(clients[c].1.to_string()),
-            3 => p.payer = Some(format!("{}z", clients[c].1)),
+            2 => p.payer = Some(clients[c].1.into()),
+            3 => p.payer = Some(format!("{}z", clients[c].1).into()),
             4 => p.memo = Some(format!("תשלום {} ו-{}", 1000 + (k % n), cents)),
-            _ => p.payer = Some("nobody at all".to_string()),
+            _ => p.payer = Some("nobody at all".into()),
         }
         payments.push(p);
     }

@@ -188,9 +188,9 @@ impl Styles {
                 .set_border_bottom(FormatBorder::Thin)
         };
         let mut currencies: BTreeSet<&str> = BTreeSet::new();
-        currencies.extend(o.ledger.invoices.iter().map(|i| i.currency.as_str()));
-        currencies.extend(o.ledger.payments.iter().map(|p| p.currency.as_str()));
-        currencies.extend(o.recon.allocations.iter().map(|a| a.currency.as_str()));
+        currencies.extend(o.ledger.invoices.iter().map(|i| &*i.currency));
+        currencies.extend(o.ledger.payments.iter().map(|p| &*p.currency));
+        currencies.extend(o.recon.allocations.iter().map(|a| &*a.currency));
         let mut money = BTreeMap::new();
         let mut money_total = BTreeMap::new();
         let mut money_bold = BTreeMap::new();
@@ -681,7 +681,7 @@ impl ItemLinks {
         for (i, item) in o.class.items.iter().enumerate() {
             let inv = &o.ledger.invoices[item.invoice];
             first
-                .entry((inv.client.clone(), inv.currency.clone()))
+                .entry((inv.client.to_string(), inv.currency.to_string()))
                 .and_modify(|e| e.2 += 1)
                 .or_insert_with(|| {
                     let (sheet, row) = layout.place(name, i);
@@ -1010,9 +1010,9 @@ pub fn key_figures(
     };
     let mut dates: BTreeMap<(&str, &str), NaiveDate> = BTreeMap::new();
     for inv in ledger.invoices.iter().filter(|i| i.date <= as_of) {
-        dates.insert((inv.client.as_str(), inv.number.as_str()), inv.date);
+        dates.insert((&*inv.client, inv.number.as_str()), inv.date);
         let f = figures
-            .entry(inv.currency.clone())
+            .entry(inv.currency.to_string())
             .or_insert_with(|| blank.clone());
         if inv.date > dso_start {
             f.sales_90 += inv.amount;
@@ -1033,11 +1033,11 @@ pub fn key_figures(
         if matches!(a.source, AllocationSource::CreditNote(_)) || date > month_start {
             continue;
         }
-        let Some(&doc_date) = dates.get(&(a.client.as_str(), invoice)) else {
+        let Some(&doc_date) = dates.get(&(&*a.client, invoice)) else {
             continue;
         };
         if doc_date <= month_start {
-            if let Some(f) = figures.get_mut(&a.currency) {
+            if let Some(f) = figures.get_mut(&*a.currency) {
                 f.beginning -= a.amount;
             }
         }
@@ -1079,7 +1079,7 @@ fn write_summary(
     ws.set_screen_gridlines(false);
     let figures = key_figures(&o.ledger, &o.recon, &o.class.totals, o.as_of);
     let mut currencies: BTreeSet<&str> = o.class.totals.keys().map(String::as_str).collect();
-    currencies.extend(o.recon.unapplied.iter().map(|u| u.currency.as_str()));
+    currencies.extend(o.recon.unapplied.iter().map(|u| &*u.currency));
     currencies.extend(figures.keys().map(String::as_str));
     let currencies: Vec<&str> = currencies.into_iter().collect();
     let wide = currencies.len().max(4);
@@ -1183,7 +1183,7 @@ fn write_summary(
         o.recon
             .unapplied
             .iter()
-            .filter(|u| u.client.is_none() && u.currency == c)
+            .filter(|u| u.client.is_none() && *u.currency == *c)
             .map(|u| u.amount)
             .sum()
     });
