@@ -396,7 +396,10 @@ fn write_outputs(
     let csv_files: [Job; 6] = [
         &|| report::csv::write_open_items(dir, &o.ledger, &o.class).map_err(wrap("open-items.csv")),
         &|| report::csv::write_clients(dir, config, &o.class).map_err(wrap("clients.csv")),
-        &|| report::csv::write_allocations(dir, &o.recon).map_err(wrap("allocations.csv")),
+        &|| {
+            report::csv::write_allocations(dir, &o.ledger, &o.recon)
+                .map_err(wrap("allocations.csv"))
+        },
         &|| report::csv::write_unapplied(dir, &o.ledger, &o.recon).map_err(wrap("unapplied.csv")),
         &|| report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv")),
         &|| {

@@ -35,14 +35,6 @@ use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
 use crate::normalize::{invoice_key, name_key};
 
-/// An attribution plus the invoice indices behind its `references` (this client's invoices
-/// named in the memo, memo order), which allocation needs.
-#[derive(Clone, Debug)]
-pub(crate) struct Attributed {
-    pub attribution: Attribution,
-    pub refs: Vec<usize>,
-}
-
 /// Lookup structures built once per run.
 struct Index<'a> {
     ledger: &'a Ledger,
@@ -284,19 +276,13 @@ impl<'a> Index<'a> {
         rule: Option<AttributionRule>,
         note: String,
         refs: Vec<usize>,
-    ) -> Attributed {
-        Attributed {
-            attribution: Attribution {
-                payment,
-                client: client.map(|key| self.shared_key(key)),
-                rule,
-                references: refs
-                    .iter()
-                    .map(|&i| self.ledger.invoices[i].number.clone())
-                    .collect(),
-                note,
-            },
-            refs,
+    ) -> Attribution {
+        Attribution {
+            payment,
+            client: client.map(|key| self.shared_key(key)),
+            rule,
+            references: refs,
+            note,
         }
     }
 
@@ -319,7 +305,7 @@ impl<'a> Index<'a> {
         payment: usize,
         mut notes: Vec<String>,
         outcome: &FuzzyOutcome,
-    ) -> Attributed {
+    ) -> Attribution {
         let payer = self.ledger.payments[payment]
             .payer
             .as_deref()
@@ -365,7 +351,7 @@ impl<'a> Index<'a> {
 }
 
 enum Step {
-    Done(Attributed),
+    Done(Attribution),
     Fuzzy {
         payment: usize,
         key: String,
@@ -380,7 +366,7 @@ pub(crate) fn attribute(
     ledger: &Ledger,
     invoice_in_run: &[bool],
     payments: &[usize],
-) -> Vec<Attributed> {
+) -> Vec<Attribution> {
     let index = Index::new(ledger, invoice_in_run);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     let fuzzy_keys: BTreeSet<String> = steps

@@ -242,10 +242,11 @@ fn documents(
         }
     }
     for a in &rec.allocations {
-        if let Some(number) = &a.invoice {
+        if let Some(number) = a.invoice_number(ledger) {
             *expect.entry((&a.client, &a.currency, number)).or_default() -= a.amount;
         }
-        if let AllocationSource::CreditNote(number) = &a.source {
+        if let AllocationSource::CreditNote(_) = a.source {
+            let number = a.source.id(ledger);
             *expect.entry((&a.client, &a.currency, number)).or_default() += a.amount;
         }
     }
@@ -364,7 +365,8 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
     let mut moved: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     let mut credited: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
     for a in &rec.allocations {
-        if let AllocationSource::Payment(id) = &a.source {
+        if let AllocationSource::Payment(_) = a.source {
+            let id = a.source.id(ledger);
             *moved.entry((&a.client, &a.currency, id)).or_default() += a.amount;
             if a.invoice.is_none() {
                 *credited.entry((&a.client, &a.currency, id)).or_default() += a.amount;

@@ -79,8 +79,9 @@ pub struct Attribution {
     /// The client key (shared with the client's invoices), `None` when unmatched.
     pub client: Option<Arc<str>>,
     pub rule: Option<AttributionRule>,
-    /// Invoice numbers (as written on the invoices) found in the memo, in memo order.
-    pub references: Vec<String>,
+    /// This client's invoices named in the memo, in memo order: indices into
+    /// `Ledger::invoices`.
+    pub references: Vec<usize>,
     /// For an unmatched payment, why; for a fuzzy match, the similarity.
     pub note: String,
 }
@@ -116,15 +117,28 @@ impl fmt::Display for AllocationRule {
     }
 }
 
-/// What an allocation moved money from.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// What an allocation moved money from. Sources refer to the ledger rather than copy its ids:
+/// a month has about as many allocations as invoices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AllocationSource {
-    /// A payment, by id.
-    Payment(String),
-    /// A credit note, by number.
-    CreditNote(String),
+    /// A payment: index into `Ledger::payments`.
+    Payment(usize),
+    /// A credit note: index into `Ledger::invoices`.
+    CreditNote(usize),
     /// No money moved: a discount granted or a write-off.
     None,
+}
+
+impl AllocationSource {
+    /// The payment id or credit-note number, as in the ledger; empty for `None`.
+    #[must_use]
+    pub fn id<'a>(&self, ledger: &'a Ledger) -> &'a str {
+        match *self {
+            AllocationSource::Payment(p) => &ledger.payments[p].id,
+            AllocationSource::CreditNote(i) => &ledger.invoices[i].number,
+            AllocationSource::None => "",
+        }
+    }
 }
 
 /// One recorded movement: part of a payment or credit note applied to a document, a discount
@@ -136,11 +150,19 @@ pub struct Allocation {
     /// that earned it; `None` for a write-off.
     pub date: Option<NaiveDate>,
     pub client: Arc<str>,
-    /// The invoice number, `None` for rule `credit`.
-    pub invoice: Option<String>,
+    /// The invoice (index into `Ledger::invoices`), `None` for rule `credit`.
+    pub invoice: Option<usize>,
     pub amount: Decimal,
     pub currency: Arc<str>,
     pub rule: AllocationRule,
+}
+
+impl Allocation {
+    /// The number of the invoice, `None` for rule `credit`.
+    #[must_use]
+    pub fn invoice_number<'a>(&self, ledger: &'a Ledger) -> Option<&'a str> {
+        self.invoice.map(|i| ledger.invoices[i].number.as_str())
+    }
 }
 
 /// A document (invoice or credit note) still open after allocation.
@@ -298,8 +320,8 @@ pub fn reconcile_timed(
     }
     let mut unapplied = Vec::new();
     for a in &attributed {
-        let payment = &ledger.payments[a.attribution.payment];
-        match &a.attribution.client {
+        let payment = &ledger.payments[a.payment];
+        match &a.client {
             Some(client) => work
                 .entry(client)
                 .or_insert_with(|| ClientWork {
@@ -308,13 +330,13 @@ pub fn reconcile_timed(
                     payments: Vec::new(),
                 })
                 .payments
-                .push((a.attribution.payment, a.refs.as_slice())),
+                .push((a.payment, a.references.as_slice())),
             None => unapplied.push(Unapplied {
-                payment: a.attribution.payment,
+                payment: a.payment,
                 client: None,
                 amount: payment.amount,
                 currency: Arc::clone(&payment.currency),
-                reason: a.attribution.note.clone(),
+                reason: a.note.clone(),
             }),
         }
     }
@@ -339,7 +361,7 @@ pub fn reconcile_timed(
 
     let mut rec = Reconciliation {
         as_of: Some(as_of),
-        attributions: attributed.into_iter().map(|a| a.attribution).collect(),
+        attributions: attributed,
         left_out,
         unapplied,
         ..Reconciliation::default()
@@ -365,19 +387,21 @@ pub fn reconcile_timed(
 
 /// The documented order of every output vector; allocations, open items and balances are
 /// already in order (see [`sort_client`]).
-fn sort(rec: &mut Reconciliation, _ledger: &Ledger) {
+fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
     rec.attributions.sort_by_key(|a| a.payment);
     debug_assert!(rec
         .allocations
         .windows(2)
-        .all(|w| compare_allocations(&w[0], &w[1]).is_le()));
+        .all(|w| compare_allocations(ledger, &w[0], &w[1]).is_le()));
     rec.unapplied.sort_by_key(|u| u.payment);
     rec.settlements.sort_by_key(|s| s.invoice);
 }
 
 /// The documented order of one client's allocations, open items and balances.
 fn sort_client(outcome: &mut ClientOutcome, ledger: &Ledger) {
-    outcome.allocations.sort_by(compare_allocations);
+    outcome
+        .allocations
+        .sort_by(|a, b| compare_allocations(ledger, a, b));
     outcome.open_items.sort_by(|a, b| {
         let (x, y) = (&ledger.invoices[a.invoice], &ledger.invoices[b.invoice]);
         (&x.client, &x.currency, x.due, x.date)
@@ -390,14 +414,25 @@ fn sort_client(outcome: &mut ClientOutcome, ledger: &Ledger) {
         .sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
 }
 
-fn compare_allocations(a: &Allocation, b: &Allocation) -> Ordering {
+/// Sources compare by kind (payments, credit notes, none), then by id or number as written;
+/// invoices by number, with the `credit` rest (no invoice) last.
+fn compare_allocations(ledger: &Ledger, a: &Allocation, b: &Allocation) -> Ordering {
     // Undated (write-offs) after dated ones: they happen after allocation.
     let date = |x: &Allocation| (x.date.is_none(), x.date);
+    let source = |x: &Allocation| {
+        let kind = match x.source {
+            AllocationSource::Payment(_) => 0,
+            AllocationSource::CreditNote(_) => 1,
+            AllocationSource::None => 2,
+        };
+        (kind, x.source.id(ledger))
+    };
+    let invoice = |x: &Allocation| (x.invoice.is_none(), x.invoice_number(ledger));
     a.client
         .cmp(&b.client)
         .then_with(|| date(a).cmp(&date(b)))
-        .then_with(|| a.source.cmp(&b.source))
-        .then_with(|| (a.invoice.is_none(), &a.invoice).cmp(&(b.invoice.is_none(), &b.invoice)))
+        .then_with(|| source(a).cmp(&source(b)))
+        .then_with(|| invoice(a).cmp(&invoice(b)))
         .then_with(|| a.rule.cmp(&b.rule))
         .then_with(|| a.amount.cmp(&b.amount))
         .then_with(|| a.currency.cmp(&b.currency))

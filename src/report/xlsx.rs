@@ -824,15 +824,11 @@ fn allocations_table(o: &Outcome) -> Table<'_> {
         empty: "No payment or credit note was allocated.",
         fill: Box::new(move |i, cells| {
             let a = &o.recon.allocations[i];
-            let source = match &a.source {
-                AllocationSource::Payment(id) | AllocationSource::CreditNote(id) => id.as_str(),
-                AllocationSource::None => "",
-            };
             cells.extend([
-                Cell::Text(source),
+                Cell::Text(a.source.id(&o.ledger)),
                 a.date.map_or(Cell::Empty, Cell::Date),
                 Cell::Text(&a.client),
-                a.invoice.as_deref().map_or(Cell::Empty, Cell::Text),
+                a.invoice_number(&o.ledger).map_or(Cell::Empty, Cell::Text),
                 Cell::Text(&a.currency),
                 Cell::Money(a.amount),
                 Cell::Text(a.rule.as_str()),
@@ -1008,9 +1004,7 @@ pub fn key_figures(
         month_start,
         ..KeyFigures::default()
     };
-    let mut dates: BTreeMap<(&str, &str), NaiveDate> = BTreeMap::new();
     for inv in ledger.invoices.iter().filter(|i| i.date <= as_of) {
-        dates.insert((&*inv.client, inv.number.as_str()), inv.date);
         let f = figures
             .entry(inv.currency.to_string())
             .or_insert_with(|| blank.clone());
@@ -1027,16 +1021,13 @@ pub fn key_figures(
     // notes only move balances between documents of the same currency (their own amounts are
     // in the sums above); write-offs are undated and fall at the as-of date.
     for a in &recon.allocations {
-        let (Some(date), Some(invoice)) = (a.date, a.invoice.as_deref()) else {
+        let (Some(date), Some(invoice)) = (a.date, a.invoice) else {
             continue;
         };
         if matches!(a.source, AllocationSource::CreditNote(_)) || date > month_start {
             continue;
         }
-        let Some(&doc_date) = dates.get(&(&*a.client, invoice)) else {
-            continue;
-        };
-        if doc_date <= month_start {
+        if ledger.invoices[invoice].date <= month_start {
             if let Some(f) = figures.get_mut(&*a.currency) {
                 f.beginning -= a.amount;
             }
