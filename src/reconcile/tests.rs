@@ -761,6 +761,45 @@ fn payments_and_credit_notes_interleave_by_date_then_id() {
     assert_eq!(settled(&rec, &l), [("1".to_string(), d("2026-01-05"))]);
 }
 
+/// The checks catch a tampered reconciliation: an amount off by a cent, or an allocation
+/// recorded under another client than its document's and payment's.
+#[test]
+fn invariant_checks_catch_tampering() {
+    let l = ledger(
+        &[("C1", "Acme"), ("C2", "Beta")],
+        vec![
+            inv("1", "C1", "2026-01-01", "100"),
+            inv("2", "C2", "2026-01-01", "100"),
+        ],
+        vec![
+            pay("P1", "2026-01-10", "40").id("C1"),
+            pay("P2", "2026-01-10", "100").id("C2"),
+        ],
+    );
+    let rec = run(&config(), &l, "2026-01-31");
+    let all = |n: usize| vec![true; n];
+    let check = |rec: &Reconciliation| {
+        super::invariants::check(&l, rec, &all(l.invoices.len()), &all(l.payments.len()))
+    };
+    assert!(check(&rec).is_ok());
+
+    let mut off = rec.clone();
+    off.allocations[0].amount += m("0.01");
+    let err = check(&off)
+        .expect_err("an amount off by a cent")
+        .to_string();
+    assert!(err.contains("C1 (ILS)"), "{err}");
+
+    let mut moved = rec.clone();
+    let a = moved
+        .allocations
+        .iter_mut()
+        .find(|a| &*a.client == "C2")
+        .expect("an allocation of C2");
+    a.client = "C1".into();
+    assert!(check(&moved).is_err());
+}
+
 #[test]
 fn error_text_names_client_currency_and_detail() {
     let e = ReconcileError::Invariant {
