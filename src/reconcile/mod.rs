@@ -366,6 +366,16 @@ pub fn reconcile_timed(
         unapplied,
         ..Reconciliation::default()
     };
+    // Sized once: grown by doubling, each vector held its old and new buffers at every step
+    // and ended with up to twice the room it needed (a large month has a million allocations).
+    let total = |len: fn(&ClientOutcome) -> usize| outcomes.iter().map(len).sum::<usize>();
+    rec.allocations
+        .reserve_exact(total(|o| o.allocations.len()));
+    rec.open_items.reserve_exact(total(|o| o.open_items.len()));
+    rec.unapplied.reserve_exact(total(|o| o.unapplied.len()));
+    rec.settlements
+        .reserve_exact(total(|o| o.settlements.len()));
+    rec.balances.reserve_exact(total(|o| o.balances.len()));
     for mut outcome in outcomes {
         rec.allocations.append(&mut outcome.allocations);
         rec.open_items.append(&mut outcome.open_items);
