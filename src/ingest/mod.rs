@@ -826,13 +826,16 @@ fn read_invoices(
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
     // Everything row-local parses on all threads (indexed collect: row order kept); resolving
-    // the client, which depends on the rows before, runs afterwards in row order.
-    let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = rows
-        .par_iter()
-        .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
-        .collect();
+    // the client, which depends on the rows before, runs afterwards in row order. A chunk at a
+    // time, so that only one chunk's drafts are held beside the invoices.
     invoices.reserve(rows.len());
-    for (row, parsed) in rows.iter().zip(parsed) {
+    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
+        let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = chunk
+            .par_iter()
+            .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
+            .collect();
+        chunk.iter().zip(parsed)
+    }) {
         match parsed {
             None => {
                 issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
@@ -857,6 +860,10 @@ fn read_invoices(
         }
     }
 }
+
+/// Rows parsed in parallel at once: enough to keep every thread busy, few enough that the
+/// parsed drafts of a million-row table are not all held at the same time.
+const PARSE_CHUNK: usize = 1 << 16;
 
 /// An invoice row with every row-local field parsed; the client is not resolved yet.
 struct InvoiceDraft {
@@ -1038,15 +1045,18 @@ fn read_payments(
         || "payment".to_string(),
         |s| s.to_string_lossy().to_string(),
     );
-    // Rows parse on all threads; the indexed collect keeps row order.
-    let parsed: Vec<Option<Result<Option<PaymentDraft>, Issue>>> = rows
-        .par_iter()
-        .map(|row| {
-            (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
-        })
-        .collect();
+    // Rows parse on all threads, a chunk at a time; the indexed collect keeps row order.
     payments.reserve(rows.len());
-    for (row, parsed) in rows.iter().zip(parsed) {
+    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
+        let parsed: Vec<Option<Result<Option<PaymentDraft>, Issue>>> = chunk
+            .par_iter()
+            .map(|row| {
+                (!is_totals_row(row, PaymentDate))
+                    .then(|| read_payment(config, row, &orders, &stem))
+            })
+            .collect();
+        chunk.iter().zip(parsed)
+    }) {
         let Some(parsed) = parsed else {
             issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
             report.ignored += 1;
