@@ -507,7 +507,7 @@ fn allocate_currency(
                         client: Some(Arc::clone(client)),
                         amount: left,
                         currency: Arc::clone(currency),
-                        reason,
+                        reason: reason.into(),
                     });
                 }
             }

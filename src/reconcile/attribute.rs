@@ -38,6 +38,8 @@ use crate::normalize::{invoice_key, name_key};
 /// Lookup structures built once per run.
 struct Index<'a> {
     ledger: &'a Ledger,
+    /// The note of every payment that needs none.
+    no_note: Arc<str>,
     /// Client key -> the shared copy its invoices hold, which attributions share too.
     keys: HashMap<&'a str, Arc<str>>,
     exact_ids: HashMap<&'a str, &'a str>,
@@ -109,6 +111,7 @@ impl<'a> Index<'a> {
         );
         Index {
             ledger,
+            no_note: Arc::from(""),
             keys,
             exact_ids,
             canonical_ids,
@@ -282,7 +285,11 @@ impl<'a> Index<'a> {
             client: client.map(|key| self.shared_key(key)),
             rule,
             references: refs,
-            note,
+            note: if note.is_empty() {
+                Arc::clone(&self.no_note)
+            } else {
+                note.into()
+            },
         }
     }
 

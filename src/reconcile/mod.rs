@@ -82,8 +82,9 @@ pub struct Attribution {
     /// This client's invoices named in the memo, in memo order: indices into
     /// `Ledger::invoices`.
     pub references: Vec<usize>,
-    /// For an unmatched payment, why; for a fuzzy match, the similarity.
-    pub note: String,
+    /// For an unmatched payment, why; for a fuzzy match, the similarity. Shared with the
+    /// payment's [`Unapplied`] entry; one empty note is shared by every other payment.
+    pub note: Arc<str>,
 }
 
 /// The rule that applied a payment or credit note to a document (SPEC section 4).
@@ -184,7 +185,7 @@ pub struct Unapplied {
     pub client: Option<Arc<str>>,
     pub amount: Decimal,
     pub currency: Arc<str>,
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 /// An invoice fully settled by payments on or before the as-of date.
@@ -336,7 +337,7 @@ pub fn reconcile_timed(
                 client: None,
                 amount: payment.amount,
                 currency: Arc::clone(&payment.currency),
-                reason: a.note.clone(),
+                reason: Arc::clone(&a.note),
             }),
         }
     }

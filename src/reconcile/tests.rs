@@ -294,7 +294,7 @@ fn overpayment_becomes_client_credit() {
     assert_eq!(rec.unapplied[0].client.as_deref(), Some("C1"));
     assert_eq!(rec.unapplied[0].amount, m("250"));
     assert_eq!(
-        rec.unapplied[0].reason,
+        &*rec.unapplied[0].reason,
         "paid 250.00 more than the open invoices"
     );
     assert_eq!(rec.balances[0].unapplied_credit, m("250"));
