@@ -211,7 +211,7 @@ fn write_csv(bencher: Bencher) {
         let dir = out.path();
         csv::write_open_items(dir, &m.ledger, &class).expect("write");
         csv::write_clients(dir, &m.config, &class).expect("write");
-        csv::write_allocations(dir, &m.recon).expect("write");
+        csv::write_allocations(dir, &m.ledger, &m.recon).expect("write");
         csv::write_unapplied(dir, &m.ledger, &m.recon).expect("write");
         csv::write_issues(dir, &m.ledger.issues).expect("write");
         csv::write_worklist(dir, &m.config, &m.ledger, &class).expect("write");

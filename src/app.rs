@@ -396,7 +396,10 @@ fn write_outputs(
     let csv_files: [Job; 6] = [
         &|| report::csv::write_open_items(dir, &o.ledger, &o.class).map_err(wrap("open-items.csv")),
         &|| report::csv::write_clients(dir, config, &o.class).map_err(wrap("clients.csv")),
-        &|| report::csv::write_allocations(dir, &o.recon).map_err(wrap("allocations.csv")),
+        &|| {
+            report::csv::write_allocations(dir, &o.ledger, &o.recon)
+                .map_err(wrap("allocations.csv"))
+        },
         &|| report::csv::write_unapplied(dir, &o.ledger, &o.recon).map_err(wrap("unapplied.csv")),
         &|| report::csv::write_issues(dir, &o.ledger.issues).map_err(wrap("issues.csv")),
         &|| {
@@ -469,7 +472,7 @@ fn letter_entries(
             for &i in &letter.items {
                 let item = &o.class.items[i];
                 *per_currency
-                    .entry(o.ledger.invoices[item.invoice].currency.as_str())
+                    .entry(&*o.ledger.invoices[item.invoice].currency)
                     .or_default() += item.open;
             }
             let amount: Vec<String> = per_currency

@@ -260,9 +260,7 @@ pub fn classify(
         if inv.kind != DocKind::Invoice {
             continue;
         }
-        let b = behaviour
-            .entry((inv.client.as_str(), inv.currency.as_str()))
-            .or_default();
+        let b = behaviour.entry((&*inv.client, &*inv.currency)).or_default();
         b.settled += 1;
         b.days_to_pay += (s.paid_on - inv.date).num_days();
         let late = (s.paid_on - inv.due).num_days().max(0);
@@ -276,7 +274,7 @@ pub fn classify(
     for item in &items {
         let inv = &ledger.invoices[item.invoice];
         by_client
-            .entry((inv.client.as_str(), inv.currency.as_str()))
+            .entry((&*inv.client, &*inv.currency))
             .or_default()
             .push(item);
     }
@@ -284,19 +282,19 @@ pub fn classify(
     let mut totals: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
     let mut clients = Vec::with_capacity(recon.balances.len());
     for balance in &recon.balances {
-        let key = (balance.client.as_str(), balance.currency.as_str());
+        let key = (&*balance.client, &*balance.currency);
         let open_items = by_client.get(&key).map_or(&[][..], Vec::as_slice);
         let mut buckets = vec![Decimal::ZERO; width];
         for item in open_items {
             buckets[item.bucket] += item.open;
         }
         let total = totals
-            .entry(balance.currency.clone())
+            .entry(balance.currency.to_string())
             .or_insert_with(|| vec![Decimal::ZERO; width]);
         for (t, b) in total.iter_mut().zip(&buckets) {
             *t += *b;
         }
-        let client = ledger.clients.get(&balance.client);
+        let client = ledger.clients.get(&*balance.client);
         let overdue: Decimal = open_items
             .iter()
             .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
@@ -311,7 +309,7 @@ pub fn classify(
             .max(0);
         let days_level = dunning_level(config, ledger, open_items);
         let last = history
-            .get(balance.client.as_str())
+            .get(&*balance.client)
             .and_then(|h| h.last().copied());
         let (level, level_note) = remembered_level(config, days_level, last, as_of);
         let behaviour = behaviour.get(&key).cloned().unwrap_or_default();
@@ -331,9 +329,9 @@ pub fn classify(
             .sum::<f64>()
             * risk.weight();
         clients.push(ClientSummary {
-            client: balance.client.clone(),
-            name: client.map_or_else(|| balance.client.clone(), |c| c.name.clone()),
-            currency: balance.currency.clone(),
+            client: balance.client.to_string(),
+            name: client.map_or_else(|| balance.client.to_string(), |c| c.name.clone()),
+            currency: balance.currency.to_string(),
             buckets,
             open_total: balance.open,
             overdue,
@@ -459,7 +457,7 @@ fn decide_letters(
     let mut items_by_client: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         items_by_client
-            .entry(ledger.invoices[item.invoice].client.as_str())
+            .entry(&*ledger.invoices[item.invoice].client)
             .or_default()
             .push(i);
     }

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::reconcile::hash::HashSet;
+
 /// Digits after the decimal point for a currency. Every currency the tool meets in practice
 /// here (ILS, USD, EUR, GBP, ...) has two; the few with none or three are listed.
 #[must_use]
@@ -264,15 +266,18 @@ pub enum DocKind {
 
 /// One invoice or credit note as read from the invoices table. `amount` is signed: credit notes
 /// are negative. `client` is the client key every later stage uses (see [`Client::id`]).
+///
+/// The client key, client name and currency repeat on many invoices; each distinct text is held
+/// once (see [`Interner`]) and shared by every invoice, allocation and balance that names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invoice {
     pub number: String,
-    pub client: String,
-    pub client_name: String,
+    pub client: Arc<str>,
+    pub client_name: Arc<str>,
     pub date: NaiveDate,
     pub due: NaiveDate,
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Arc<str>,
     pub kind: DocKind,
     /// For a credit note: the invoice it applies to, as written.
     pub reference: Option<String>,
@@ -284,18 +289,41 @@ pub struct Invoice {
 }
 
 /// One incoming payment as read from a bank or receipts export. `amount` is positive.
+///
+/// Currency, client id, payer and method repeat across payments and are shared (see
+/// [`Interner`]); the id and the memo are the payment's own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payment {
     /// From the export, or `<file stem>-<row>` when the export has no id column.
     pub id: String,
     pub date: NaiveDate,
     pub amount: Decimal,
-    pub currency: String,
-    pub client_id: Option<String>,
-    pub payer: Option<String>,
+    pub currency: Arc<str>,
+    pub client_id: Option<Arc<str>>,
+    pub payer: Option<Arc<str>>,
     pub memo: Option<String>,
-    pub method: Option<String>,
+    pub method: Option<Arc<str>>,
     pub origin: Origin,
+}
+
+/// One shared copy of each distinct text of a run: a million invoices of a hundred thousand
+/// clients hold a hundred thousand client keys, and every currency once. Cloning the returned
+/// `Arc` is a reference count, not a copy.
+#[derive(Debug, Default)]
+pub struct Interner {
+    texts: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// The shared copy of `text`, made on first use.
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.texts.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 /// `private`, `company` or `freelancer`.

@@ -25,7 +25,8 @@ use crate::config::Config;
 // client names from the user's own files, and none is iterated in an order that reaches an
 // output (issues are sorted before they are written).
 use crate::model::{
-    round_money, Client, ClientFlags, DateOrder, DocKind, Invoice, Issue, Origin, Payment, Severity,
+    round_money, Client, ClientFlags, DateOrder, DocKind, Interner, Invoice, Issue, Origin,
+    Payment, Severity,
 };
 use crate::normalize;
 use crate::reconcile::hash::HashMap;
@@ -154,6 +155,8 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
     let mut ledger = Ledger::default();
     let mut row_issues = Vec::new();
     let mut clients = Clients::default();
+    // Client keys and names, currencies, payers: one shared copy of each, for the whole run.
+    let mut texts = Interner::default();
     for kind in [TableKind::Clients, TableKind::Invoices, TableKind::Payments] {
         let started = std::time::Instant::now();
         let located: Vec<Result<Located, IngestError>> = config
@@ -191,6 +194,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         report,
                         index,
                         &mut clients,
+                        &mut texts,
                         &mut invoices,
                         &mut row_issues,
                     ),
@@ -200,6 +204,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         &header,
                         report,
                         index,
+                        &mut texts,
                         &mut payments,
                         &mut row_issues,
                     ),
@@ -603,13 +608,15 @@ impl Clients {
     }
 
     /// The client key of an invoice row: its client id, else the id of the one client of that
-    /// name, else the name itself (a client known only from invoices).
+    /// name, else the name itself (a client known only from invoices); and the client's name.
+    /// Both are the shared copies of `texts`.
     fn resolve(
         &mut self,
         id: Option<String>,
         name: Option<String>,
         email: Option<&String>,
-    ) -> (String, String) {
+        texts: &mut Interner,
+    ) -> (Arc<str>, Arc<str>) {
         let key = match (&id, &name) {
             (Some(id), _) => id.clone(),
             (None, Some(name)) => self
@@ -624,16 +631,17 @@ impl Clients {
             if client.email.is_none() {
                 client.email = email.cloned();
             }
-            return (key, client.name.clone());
+            return (texts.get(&key), texts.get(&client.name));
         }
         let display = name.unwrap_or_else(|| key.clone());
+        let shared = (texts.get(&key), texts.get(&display));
         self.insert(Client {
-            id: key.clone(),
-            name: display.clone(),
+            id: key,
+            name: display,
             email: email.cloned(),
             ..Client::default()
         });
-        (key, display)
+        shared
     }
 }
 
@@ -810,6 +818,7 @@ fn read_invoices(
     report: &mut InputReport,
     report_index: usize,
     clients: &mut Clients,
+    texts: &mut Interner,
     invoices: &mut Vec<(Invoice, usize)>,
     issues: &mut Vec<Issue>,
 ) {
@@ -817,27 +826,33 @@ fn read_invoices(
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
     // Everything row-local parses on all threads (indexed collect: row order kept); resolving
-    // the client, which depends on the rows before, runs afterwards in row order.
-    let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = rows
-        .par_iter()
-        .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
-        .collect();
+    // the client, which depends on the rows before, runs afterwards in row order. A chunk at a
+    // time, so that only one chunk's drafts are held beside the invoices.
     invoices.reserve(rows.len());
-    for (row, parsed) in rows.iter().zip(parsed) {
+    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
+        let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = chunk
+            .par_iter()
+            .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
+            .collect();
+        chunk.iter().zip(parsed)
+    }) {
         match parsed {
             None => {
                 issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
                 report.ignored += 1;
             }
             Some(Ok(draft)) => {
-                invoices.push((finish_invoice(config, row, draft, clients), report_index));
+                invoices.push((
+                    finish_invoice(config, row, draft, clients, texts),
+                    report_index,
+                ));
                 report.used += 1;
             }
             Some(Err(LateError { issue, client })) => {
                 // A row rejected for its due date or disputed flag still names its client,
                 // as it did when rows were read one by one.
                 if let Some((id, name, email)) = client {
-                    clients.resolve(id, name, email.as_ref());
+                    clients.resolve(id, name, email.as_ref(), texts);
                 }
                 issues.push(issue);
                 report.rejected += 1;
@@ -845,6 +860,10 @@ fn read_invoices(
         }
     }
 }
+
+/// Rows parsed in parallel at once: enough to keep every thread busy, few enough that the
+/// parsed drafts of a million-row table are not all held at the same time.
+const PARSE_CHUNK: usize = 1 << 16;
 
 /// An invoice row with every row-local field parsed; the client is not resolved yet.
 struct InvoiceDraft {
@@ -974,14 +993,19 @@ fn finish_invoice(
     row: &Row<'_>,
     draft: InvoiceDraft,
     clients: &mut Clients,
+    texts: &mut Interner,
 ) -> Invoice {
-    let (client, client_name) =
-        clients.resolve(draft.client_id, draft.client_name, draft.email.as_ref());
+    let (client, client_name) = clients.resolve(
+        draft.client_id,
+        draft.client_name,
+        draft.email.as_ref(),
+        texts,
+    );
     let due = match draft.due {
         Some(due) => due,
         None => clients
             .by_id
-            .get(&client)
+            .get(&*client)
             .and_then(|c| c.terms)
             .unwrap_or(config.default_terms)
             .due_date(draft.date),
@@ -993,7 +1017,7 @@ fn finish_invoice(
         date: draft.date,
         due,
         amount: draft.amount,
-        currency: draft.currency,
+        currency: texts.get(&draft.currency),
         kind: draft.kind,
         reference: draft.reference,
         disputed: draft.disputed,
@@ -1003,12 +1027,14 @@ fn finish_invoice(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_payments(
     config: &Config,
     table: &RawTable,
     header: &HeaderMatch,
     report: &mut InputReport,
     report_index: usize,
+    texts: &mut Interner,
     payments: &mut Vec<(Payment, usize)>,
     issues: &mut Vec<Issue>,
 ) {
@@ -1019,23 +1045,26 @@ fn read_payments(
         || "payment".to_string(),
         |s| s.to_string_lossy().to_string(),
     );
-    // Rows parse on all threads; the indexed collect keeps row order.
-    let parsed: Vec<Option<Result<Option<Payment>, Issue>>> = rows
-        .par_iter()
-        .map(|row| {
-            (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
-        })
-        .collect();
+    // Rows parse on all threads, a chunk at a time; the indexed collect keeps row order.
     payments.reserve(rows.len());
-    for (row, parsed) in rows.iter().zip(parsed) {
+    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
+        let parsed: Vec<Option<Result<Option<PaymentDraft>, Issue>>> = chunk
+            .par_iter()
+            .map(|row| {
+                (!is_totals_row(row, PaymentDate))
+                    .then(|| read_payment(config, row, &orders, &stem))
+            })
+            .collect();
+        chunk.iter().zip(parsed)
+    }) {
         let Some(parsed) = parsed else {
             issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
             report.ignored += 1;
             continue;
         };
         match parsed {
-            Ok(Some(payment)) => {
-                payments.push((payment, report_index));
+            Ok(Some(draft)) => {
+                payments.push((finish_payment(row, draft, texts), report_index));
                 report.used += 1;
             }
             Ok(None) => {
@@ -1054,12 +1083,24 @@ fn read_payments(
     }
 }
 
+/// A payment row with every field parsed; its repeated texts are not shared yet.
+struct PaymentDraft {
+    id: String,
+    date: NaiveDate,
+    amount: Decimal,
+    currency: String,
+    client_id: Option<String>,
+    payer: Option<String>,
+    memo: Option<String>,
+    method: Option<String>,
+}
+
 fn read_payment(
     config: &Config,
     row: &Row<'_>,
     orders: &BTreeMap<Field, ColumnOrder>,
     stem: &str,
-) -> Result<Option<Payment>, Issue> {
+) -> Result<Option<PaymentDraft>, Issue> {
     use Field::*;
     let date = row
         .date(PaymentDate, orders)?
@@ -1078,7 +1119,7 @@ fn read_payment(
     if amount <= Decimal::ZERO {
         return Ok(None);
     }
-    Ok(Some(Payment {
+    Ok(Some(PaymentDraft {
         id: row
             .text(PaymentId)
             .unwrap_or_else(|| format!("{stem}-{}", row.origin.row)),
@@ -1089,8 +1130,23 @@ fn read_payment(
         payer: row.text(Payer),
         memo: row.text(Memo),
         method: row.text(Method),
-        origin: row.origin.clone(),
     }))
+}
+
+/// The payment of a draft, its repeated texts shared through `texts` (in row order, on one
+/// thread).
+fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> Payment {
+    Payment {
+        id: draft.id,
+        date: draft.date,
+        amount: draft.amount,
+        currency: texts.get(&draft.currency),
+        client_id: draft.client_id.map(|t| texts.get(&t)),
+        payer: draft.payer.map(|t| texts.get(&t)),
+        memo: draft.memo,
+        method: draft.method.map(|t| texts.get(&t)),
+        origin: row.origin.clone(),
+    }
 }
 
 /// Applies the duplicate rule of SPEC section 1: the same invoice number twice with identical

@@ -30,6 +30,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::hash::HashMap;
 
@@ -50,7 +51,8 @@ pub(crate) type PaymentRefs<'a> = (usize, &'a [usize]);
 /// One client's share of the run: its documents and its attributed payments.
 #[derive(Debug)]
 pub(crate) struct ClientWork<'a> {
-    pub client: &'a str,
+    /// The client key, shared with its invoices (and so with every allocation made here).
+    pub client: &'a Arc<str>,
     /// Indices into `Ledger::invoices` (invoices and credit notes of this run).
     pub docs: Vec<usize>,
     /// Indices into `Ledger::payments`, each with the invoices its memo names (memo order).
@@ -114,6 +116,8 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
 
 struct Doc<'a> {
     inv: &'a Invoice,
+    /// Index into `Ledger::invoices`.
+    index: usize,
     open: Decimal,
     /// Rank in "oldest" order (invoice date, due date, number); invoices only.
     rank: u32,
@@ -123,8 +127,8 @@ struct Doc<'a> {
 
 /// Allocation state of one client in one currency.
 struct Book<'a> {
-    client: &'a str,
-    currency: &'a str,
+    client: &'a Arc<str>,
+    currency: &'a Arc<str>,
     docs: Vec<Doc<'a>>,
     /// Invoice positions in `docs`, FIFO order; everything before `cursor` is closed.
     fifo: Vec<usize>,
@@ -141,16 +145,20 @@ struct Book<'a> {
 }
 
 impl<'a> Book<'a> {
+    /// `docs`: the client's documents in this currency, as indices into `ledger.invoices`.
     fn new(
-        client: &'a str,
-        currency: &'a str,
-        docs: Vec<&'a Invoice>,
+        client: &'a Arc<str>,
+        currency: &'a Arc<str>,
+        ledger: &'a Ledger,
+        docs: &[usize],
         config: &Config,
     ) -> Book<'a> {
         let mut docs: Vec<Doc<'a>> = docs
-            .into_iter()
-            .map(|inv| Doc {
+            .iter()
+            .map(|&index| (index, &ledger.invoices[index]))
+            .map(|(index, inv)| Doc {
                 inv,
+                index,
                 open: inv.amount - prepaid_term(inv),
                 rank: u32::MAX,
                 paid_by_payment: false,
@@ -232,7 +240,7 @@ impl<'a> Book<'a> {
         &mut self,
         pos: usize,
         amount: Decimal,
-        source: &AllocationSource,
+        source: AllocationSource,
         date: Option<NaiveDate>,
         rule: AllocationRule,
     ) {
@@ -243,15 +251,15 @@ impl<'a> Book<'a> {
             doc.paid_by_payment = true;
             doc.last_payment = doc.last_payment.max(Some(date));
         }
-        let number = doc.inv.number.clone();
+        let invoice = doc.index;
         self.index(pos, true);
         self.allocations.push(Allocation {
-            source: source.clone(),
+            source,
             date,
-            client: self.client.to_string(),
-            invoice: Some(number),
+            client: Arc::clone(self.client),
+            invoice: Some(invoice),
             amount,
-            currency: self.currency.to_string(),
+            currency: Arc::clone(self.currency),
             rule,
         });
     }
@@ -261,7 +269,7 @@ impl<'a> Book<'a> {
         &mut self,
         targets: &[usize],
         mut remaining: Decimal,
-        source: &AllocationSource,
+        source: AllocationSource,
         date: NaiveDate,
         rule: AllocationRule,
     ) -> Decimal {
@@ -287,7 +295,7 @@ impl<'a> Book<'a> {
     fn fifo(
         &mut self,
         mut remaining: Decimal,
-        source: &AllocationSource,
+        source: AllocationSource,
         date: NaiveDate,
     ) -> Decimal {
         while remaining > Decimal::ZERO && self.cursor < self.fifo.len() {
@@ -305,39 +313,34 @@ impl<'a> Book<'a> {
         remaining
     }
 
-    /// Steps 1–4 for a payment; returns what is left for step 5.
-    fn pay(&mut self, id: &str, date: NaiveDate, amount: Decimal, refs: &[usize]) -> Decimal {
-        let source = AllocationSource::Payment(id.to_string());
+    /// Steps 1–4 for the payment at `payment` (index into `Ledger::payments`); returns what is
+    /// left for step 5.
+    fn pay(&mut self, payment: usize, date: NaiveDate, amount: Decimal, refs: &[usize]) -> Decimal {
+        let source = AllocationSource::Payment(payment);
         if amount <= Decimal::ZERO {
             return amount;
         }
         if !refs.is_empty() {
-            let left = self.apply_in_turn(refs, amount, &source, date, AllocationRule::Reference);
-            return self.fifo(left, &source, date);
+            let left = self.apply_in_turn(refs, amount, source, date, AllocationRule::Reference);
+            return self.fifo(left, source, date);
         }
         if let Some(pos) = self.oldest_with_open(amount) {
-            self.apply(
-                pos,
-                amount,
-                &source,
-                Some(date),
-                AllocationRule::ExactAmount,
-            );
+            self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
             return Decimal::ZERO;
         }
         if let Some(pos) = self.discount_target(date, amount) {
             let granted = self.docs[pos].open - amount;
-            self.apply(pos, amount, &source, Some(date), AllocationRule::Discount);
+            self.apply(pos, amount, source, Some(date), AllocationRule::Discount);
             self.apply(
                 pos,
                 granted,
-                &AllocationSource::None,
+                AllocationSource::None,
                 Some(date),
                 AllocationRule::Discount,
             );
             return Decimal::ZERO;
         }
-        self.fifo(amount, &source, date)
+        self.fifo(amount, source, date)
     }
 
     fn discount_target(&self, date: NaiveDate, amount: Decimal) -> Option<usize> {
@@ -358,12 +361,12 @@ impl<'a> Book<'a> {
         if available <= Decimal::ZERO {
             return;
         }
-        let source = AllocationSource::CreditNote(note.number.clone());
+        let source = AllocationSource::CreditNote(self.docs[pos].index);
         let left = if let Some(target) = target {
             self.apply_in_turn(
                 &[target],
                 available,
-                &source,
+                source,
                 note.date,
                 AllocationRule::Reference,
             )
@@ -371,7 +374,7 @@ impl<'a> Book<'a> {
             self.apply(
                 target,
                 available,
-                &source,
+                source,
                 Some(note.date),
                 AllocationRule::ExactAmount,
             );
@@ -379,7 +382,7 @@ impl<'a> Book<'a> {
         } else {
             available
         };
-        let left = self.fifo(left, &source, note.date);
+        let left = self.fifo(left, source, note.date);
         self.docs[pos].open = -left;
     }
 }
@@ -390,17 +393,17 @@ pub(crate) fn allocate_client(
     ledger: &Ledger,
     work: &ClientWork<'_>,
 ) -> ClientOutcome {
-    let mut per_currency: BTreeMap<&str, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
+    let mut per_currency: BTreeMap<&Arc<str>, (Vec<usize>, Vec<PaymentRefs<'_>>)> = BTreeMap::new();
     for &d in &work.docs {
         per_currency
-            .entry(ledger.invoices[d].currency.as_str())
+            .entry(&ledger.invoices[d].currency)
             .or_default()
             .0
             .push(d);
     }
     for &(p, refs) in &work.payments {
         per_currency
-            .entry(ledger.payments[p].currency.as_str())
+            .entry(&ledger.payments[p].currency)
             .or_default()
             .1
             .push((p, refs));
@@ -429,18 +432,13 @@ enum EventKind {
 fn allocate_currency(
     config: &Config,
     ledger: &Ledger,
-    client: &str,
-    currency: &str,
+    client: &Arc<str>,
+    currency: &Arc<str>,
     docs: &[usize],
     payments: &[PaymentRefs<'_>],
     out: &mut ClientOutcome,
 ) {
-    let mut book = Book::new(
-        client,
-        currency,
-        docs.iter().map(|&d| &ledger.invoices[d]).collect(),
-        config,
-    );
+    let mut book = Book::new(client, currency, ledger, docs, config);
     let position: HashMap<usize, usize> =
         docs.iter().enumerate().map(|(pos, &d)| (d, pos)).collect();
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::default();
@@ -482,15 +480,15 @@ fn allocate_currency(
                     .iter()
                     .filter_map(|i| position.get(i).copied())
                     .collect();
-                let left = book.pay(&pay.id, pay.date, pay.amount, &refs);
+                let left = book.pay(p, pay.date, pay.amount, &refs);
                 if !left.is_zero() {
                     book.allocations.push(Allocation {
-                        source: AllocationSource::Payment(pay.id.clone()),
+                        source: AllocationSource::Payment(p),
                         date: Some(pay.date),
-                        client: client.to_string(),
+                        client: Arc::clone(client),
                         invoice: None,
                         amount: left,
-                        currency: currency.to_string(),
+                        currency: Arc::clone(currency),
                         rule: AllocationRule::Credit,
                     });
                     let reason = if pay.amount <= Decimal::ZERO {
@@ -506,10 +504,10 @@ fn allocate_currency(
                     };
                     out.unapplied.push(Unapplied {
                         payment: p,
-                        client: Some(client.to_string()),
+                        client: Some(Arc::clone(client)),
                         amount: left,
-                        currency: currency.to_string(),
-                        reason,
+                        currency: Arc::clone(currency),
+                        reason: reason.into(),
                     });
                 }
             }
@@ -542,7 +540,7 @@ fn write_off_and_summarise(
                 book.apply(
                     pos,
                     open,
-                    &AllocationSource::None,
+                    AllocationSource::None,
                     None,
                     AllocationRule::WriteOff,
                 );
@@ -551,8 +549,8 @@ fn write_off_and_summarise(
     }
 
     let mut balance = Balance {
-        client: client.to_string(),
-        currency: currency.to_string(),
+        client: Arc::clone(client),
+        currency: Arc::clone(currency),
         ..Balance::default()
     };
     for (pos, doc) in book.docs.iter().enumerate() {

@@ -21,6 +21,7 @@
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::hash::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -34,17 +35,13 @@ use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
 use crate::normalize::{invoice_key, name_key};
 
-/// An attribution plus the invoice indices behind its `references` (this client's invoices
-/// named in the memo, memo order), which allocation needs.
-#[derive(Clone, Debug)]
-pub(crate) struct Attributed {
-    pub attribution: Attribution,
-    pub refs: Vec<usize>,
-}
-
 /// Lookup structures built once per run.
 struct Index<'a> {
     ledger: &'a Ledger,
+    /// The note of every payment that needs none.
+    no_note: Arc<str>,
+    /// Client key -> the shared copy its invoices hold, which attributions share too.
+    keys: HashMap<&'a str, Arc<str>>,
     exact_ids: HashMap<&'a str, &'a str>,
     canonical_ids: HashMap<String, Vec<&'a str>>,
     names: HashMap<String, Vec<&'a str>>,
@@ -55,10 +52,16 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
+        let mut keys: HashMap<&str, Arc<str>> = HashMap::default();
+        for inv in &ledger.invoices {
+            keys.entry(&inv.client)
+                .or_insert_with(|| Arc::clone(&inv.client));
+        }
         let mut exact_ids = HashMap::default();
         let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::default();
         let mut client_names: BTreeSet<(String, &str)> = BTreeSet::new();
         for (key, client) in &ledger.clients {
+            keys.entry(key).or_insert_with(|| Arc::from(key.as_str()));
             exact_ids.insert(key.trim(), key.as_str());
             let canonical = invoice_key(key);
             if !canonical.is_empty() {
@@ -83,10 +86,8 @@ impl<'a> Index<'a> {
             if !invoice_in_run[i] {
                 continue;
             }
-            if !inv.client_name.trim().is_empty()
-                && seen.insert((inv.client_name.as_str(), inv.client.as_str()))
-            {
-                client_names.insert((name_key(&inv.client_name), inv.client.as_str()));
+            if !inv.client_name.trim().is_empty() && seen.insert((&inv.client_name, &inv.client)) {
+                client_names.insert((name_key(&inv.client_name), &inv.client));
             }
             if inv.kind != DocKind::Invoice {
                 continue;
@@ -110,6 +111,8 @@ impl<'a> Index<'a> {
         );
         Index {
             ledger,
+            no_note: Arc::from(""),
+            keys,
             exact_ids,
             canonical_ids,
             names,
@@ -159,7 +162,7 @@ impl<'a> Index<'a> {
         let refs_of = |client: &str| -> Vec<usize> {
             let mut refs: Vec<usize> = Vec::new();
             for &i in &memo_invoices {
-                if self.ledger.invoices[i].client == client && !refs.contains(&i) {
+                if *self.ledger.invoices[i].client == *client && !refs.contains(&i) {
                     refs.push(i);
                 }
             }
@@ -185,7 +188,7 @@ impl<'a> Index<'a> {
         // 2. reference
         let clients: BTreeSet<&str> = memo_invoices
             .iter()
-            .map(|&i| self.ledger.invoices[i].client.as_str())
+            .map(|&i| &*self.ledger.invoices[i].client)
             .collect();
         match clients.len() {
             0 => {}
@@ -276,20 +279,25 @@ impl<'a> Index<'a> {
         rule: Option<AttributionRule>,
         note: String,
         refs: Vec<usize>,
-    ) -> Attributed {
-        Attributed {
-            attribution: Attribution {
-                payment,
-                client: client.map(str::to_string),
-                rule,
-                references: refs
-                    .iter()
-                    .map(|&i| self.ledger.invoices[i].number.clone())
-                    .collect(),
-                note,
+    ) -> Attribution {
+        Attribution {
+            payment,
+            client: client.map(|key| self.shared_key(key)),
+            rule,
+            references: refs,
+            note: if note.is_empty() {
+                Arc::clone(&self.no_note)
+            } else {
+                note.into()
             },
-            refs,
         }
+    }
+
+    /// The shared copy of a client key. Every key the rules return is one of `keys`.
+    fn shared_key(&self, key: &str) -> Arc<str> {
+        self.keys
+            .get(key)
+            .map_or_else(|| Arc::from(key), Arc::clone)
     }
 
     fn client_label(&self, key: &str) -> String {
@@ -304,7 +312,7 @@ impl<'a> Index<'a> {
         payment: usize,
         mut notes: Vec<String>,
         outcome: &FuzzyOutcome,
-    ) -> Attributed {
+    ) -> Attribution {
         let payer = self.ledger.payments[payment]
             .payer
             .as_deref()
@@ -350,7 +358,7 @@ impl<'a> Index<'a> {
 }
 
 enum Step {
-    Done(Attributed),
+    Done(Attribution),
     Fuzzy {
         payment: usize,
         key: String,
@@ -365,7 +373,7 @@ pub(crate) fn attribute(
     ledger: &Ledger,
     invoice_in_run: &[bool],
     payments: &[usize],
-) -> Vec<Attributed> {
+) -> Vec<Attribution> {
     let index = Index::new(ledger, invoice_in_run);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     let fuzzy_keys: BTreeSet<String> = steps

@@ -3,6 +3,8 @@
 //! module's siblings, never a data problem, and stops the run with
 //! [`ReconcileError::Invariant`] naming the client, currency and difference.
 
+use std::sync::Arc;
+
 use super::hash::HashMap;
 
 use rust_decimal::Decimal;
@@ -159,7 +161,7 @@ fn balances<'a>(
     let got: HashMap<(&str, &str), &Balance> = rec
         .balances
         .iter()
-        .map(|b| ((b.client.as_str(), b.currency.as_str()), b))
+        .map(|b| ((&*b.client, &*b.currency), b))
         .collect();
     let mut expect: Vec<_> = expect.into_iter().collect();
     expect.sort_unstable_by_key(|(key, _)| *key);
@@ -191,9 +193,10 @@ fn balances<'a>(
                 "no balance was reported".to_string(),
             ));
         };
+        // `b` was found under this client and currency.
         let mut expected = e.clone();
-        (*client).clone_into(&mut expected.client);
-        (*currency).clone_into(&mut expected.currency);
+        expected.client = Arc::clone(&b.client);
+        expected.currency = Arc::clone(&b.currency);
         let reported = (*b).clone();
         if reported != expected {
             return Err(fail(
@@ -224,29 +227,46 @@ fn balances<'a>(
 
 /// Each document's open balance equals its opening balance minus what was applied to it (plus,
 /// for a credit note, what it gave away), and open items hold exactly the non-zero ones.
-fn documents(
-    ledger: &Ledger,
-    rec: &Reconciliation,
+///
+/// Tallied per document index rather than hashed by (client, currency, number): a month has a
+/// million documents, and an allocation names its invoice by index. An allocation whose client
+/// or currency is not its document's counts as a document of its own, as it would by key.
+fn documents<'a>(
+    ledger: &'a Ledger,
+    rec: &'a Reconciliation,
     invoice_in_run: &[bool],
 ) -> Result<InvariantCheck, ReconcileError> {
-    // (client, currency, number) -> expected open
-    let mut expect: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    for (i, inv) in ledger.invoices.iter().enumerate() {
-        if invoice_in_run[i] {
-            *expect
-                .entry((&inv.client, &inv.currency, &inv.number))
-                .or_default() += inv.amount - prepaid_term(inv);
+    let mut expect: Vec<Decimal> = ledger
+        .invoices
+        .iter()
+        .zip(invoice_in_run)
+        .map(|(inv, &in_run)| {
+            if in_run {
+                inv.amount - prepaid_term(inv)
+            } else {
+                Decimal::ZERO
+            }
+        })
+        .collect();
+    // Allocations recorded under another client or currency than their document's.
+    let mut foreign: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
+    let mut add = |i: usize, client: &'a str, currency: &'a str, amount: Decimal| {
+        let inv = &ledger.invoices[i];
+        if *inv.client == *client && *inv.currency == *currency {
+            expect[i] += amount;
+        } else {
+            *foreign.entry((client, currency, &inv.number)).or_default() += amount;
         }
-    }
+    };
     for a in &rec.allocations {
-        if let Some(number) = &a.invoice {
-            *expect.entry((&a.client, &a.currency, number)).or_default() -= a.amount;
+        if let Some(i) = a.invoice {
+            add(i, &a.client, &a.currency, -a.amount);
         }
-        if let AllocationSource::CreditNote(number) = &a.source {
-            *expect.entry((&a.client, &a.currency, number)).or_default() += a.amount;
+        if let AllocationSource::CreditNote(i) = a.source {
+            add(i, &a.client, &a.currency, a.amount);
         }
     }
-    let mut got: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
+    let mut got = vec![Decimal::ZERO; ledger.invoices.len()];
     let mut open_total: HashMap<(&str, &str), Decimal> = HashMap::default();
     for item in &rec.open_items {
         let inv = &ledger.invoices[item.invoice];
@@ -260,18 +280,23 @@ fn documents(
                 ),
             ));
         }
-        *got.entry((&inv.client, &inv.currency, &inv.number))
-            .or_default() += item.open;
+        got[item.invoice] += item.open;
         *open_total.entry((&inv.client, &inv.currency)).or_default() += item.open;
     }
     // The failure reported is the one with the least key, the same on every run; finding it
     // needs no sort of every document.
-    let mut first: Option<((&str, &str, &str), Decimal, Decimal)> = None;
-    for (key, open) in &expect {
-        let actual = got.get(key).copied().unwrap_or_default();
-        if *open != actual && first.as_ref().is_none_or(|(least, _, _)| key < least) {
-            first = Some((*key, *open, actual));
+    type Key<'k> = (&'k str, &'k str, &'k str);
+    let mut first: Option<(Key<'a>, Decimal, Decimal)> = None;
+    let mut consider = |key: Key<'a>, open: Decimal, actual: Decimal| {
+        if open != actual && first.as_ref().is_none_or(|(least, _, _)| key < *least) {
+            first = Some((key, open, actual));
         }
+    };
+    for (i, inv) in ledger.invoices.iter().enumerate() {
+        consider((&inv.client, &inv.currency, &inv.number), expect[i], got[i]);
+    }
+    for (key, open) in &foreign {
+        consider(*key, *open, Decimal::ZERO);
     }
     if let Some(((client, currency, number), open, actual)) = first {
         return Err(fail(
@@ -285,7 +310,7 @@ fn documents(
     }
     for b in &rec.balances {
         let total = open_total
-            .get(&(b.client.as_str(), b.currency.as_str()))
+            .get(&(&*b.client, &*b.currency))
             .copied()
             .unwrap_or_default();
         if b.open != total {
@@ -304,7 +329,7 @@ fn documents(
         "open total = sum of open items",
         format!(
             "{} documents, {} open items",
-            expect.len(),
+            invoice_in_run.iter().filter(|x| **x).count() + foreign.len(),
             rec.open_items.len()
         ),
     ))
@@ -312,21 +337,44 @@ fn documents(
 
 /// Every payment amount = its applied parts + its unapplied credit, or it is unmatched and
 /// listed whole.
+///
+/// Tallied per payment index; an allocation or credit recorded under another client or
+/// currency than its payment's attribution fails the check, as it would when keyed by
+/// (client, currency, id).
 fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, ReconcileError> {
-    // Payment ids need not be unique across files, so compare per (client, currency, id).
-    let mut paid: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    let mut credit_listed: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    let unapplied: HashMap<usize, Vec<&super::Unapplied>> =
-        rec.unapplied.iter().fold(HashMap::default(), |mut m, u| {
-            m.entry(u.payment).or_insert_with(Vec::new).push(u);
-            m
-        });
+    let count = ledger.payments.len();
+    // Per payment: the client it was attributed to (`None`: unmatched or not in this run).
+    let mut client_of: Vec<Option<&str>> = vec![None; count];
+    for a in &rec.attributions {
+        client_of[a.payment] = a.client.as_deref();
+    }
+    let mut moved = vec![Decimal::ZERO; count];
+    // Payments' rests kept as credit: few, so hashed.
+    let mut credited: HashMap<usize, Decimal> = HashMap::default();
+    let mut foreign = false;
+    for a in &rec.allocations {
+        if let AllocationSource::Payment(p) = a.source {
+            if client_of[p] != Some(&*a.client) || ledger.payments[p].currency != a.currency {
+                foreign = true;
+                continue;
+            }
+            moved[p] += a.amount;
+            if a.invoice.is_none() {
+                *credited.entry(p).or_default() += a.amount;
+            }
+        }
+    }
+    let mut credit_listed: HashMap<usize, Decimal> = HashMap::default();
+    // Both lists are sorted by payment index: walk them side by side.
+    let mut unapplied = rec.unapplied.as_slice();
+    let mut first: Option<((&str, &str, &str), Decimal, Decimal)> = None;
     for a in &rec.attributions {
         let p = &ledger.payments[a.payment];
-        let listed = unapplied
-            .get(&a.payment)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let skip = unapplied.partition_point(|u| u.payment < a.payment);
+        unapplied = &unapplied[skip..];
+        let listed = unapplied.partition_point(|u| u.payment == a.payment);
+        let (listed, rest) = unapplied.split_at(listed);
+        unapplied = rest;
         match &a.client {
             None => {
                 if !matches!(listed, [u] if u.client.is_none() && u.amount == p.amount && u.currency == p.currency)
@@ -342,38 +390,23 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
                 }
             }
             Some(client) => {
-                *paid.entry((client, &p.currency, &p.id)).or_default() += p.amount;
                 for u in listed {
-                    if u.client.as_deref() != Some(client.as_str()) {
+                    if u.client.as_deref() != Some(&**client) {
                         return Err(fail(
                             client,
                             &p.currency,
                             format!("payment {}: unapplied entry of another client", p.id),
                         ));
                     }
-                    *credit_listed
-                        .entry((client, &p.currency, &p.id))
-                        .or_default() += u.amount;
+                    *credit_listed.entry(a.payment).or_default() += u.amount;
+                }
+                // The failure with the least key is reported, as a check in key order would.
+                let key = (&**client, &*p.currency, p.id.as_str());
+                let applied = moved[a.payment];
+                if p.amount != applied && first.as_ref().is_none_or(|(least, _, _)| key < *least) {
+                    first = Some((key, p.amount, applied));
                 }
             }
-        }
-    }
-    let mut moved: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    let mut credited: HashMap<(&str, &str, &str), Decimal> = HashMap::default();
-    for a in &rec.allocations {
-        if let AllocationSource::Payment(id) = &a.source {
-            *moved.entry((&a.client, &a.currency, id)).or_default() += a.amount;
-            if a.invoice.is_none() {
-                *credited.entry((&a.client, &a.currency, id)).or_default() += a.amount;
-            }
-        }
-    }
-    // The failure with the least key is reported, as a check in key order would.
-    let mut first: Option<(&(&str, &str, &str), Decimal, Decimal)> = None;
-    for (key, amount) in &paid {
-        let applied = moved.get(key).copied().unwrap_or_default();
-        if *amount != applied && first.as_ref().is_none_or(|(least, _, _)| key < *least) {
-            first = Some((key, *amount, applied));
         }
     }
     if let Some((key, amount, applied)) = first {
@@ -387,7 +420,7 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
             ),
         ));
     }
-    if moved.keys().any(|k| !paid.contains_key(k)) || credited != credit_listed {
+    if foreign || credited != credit_listed {
         return Err(fail(
             "(all)",
             "",

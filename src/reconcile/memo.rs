@@ -44,7 +44,9 @@ use crate::normalize::invoice_key_nfkc_into;
 #[derive(Debug, Default)]
 pub(crate) struct NumberSet {
     keys: HashSet<String>,
-    /// Upper-case number as written -> its key.
+    /// Upper-case number as written -> its key, for numbers without letters: only a numeric
+    /// token left out by its shape is looked up here, and no such token holds a letter. (A
+    /// month's numbers are mostly like `INV-2026-0000001`; keeping them all doubled the set.)
     verbatim: HashMap<String, String>,
     /// Most letter/digit runs in any number: no candidate needs more parts than that.
     max_parts: usize,
@@ -64,7 +66,9 @@ impl NumberSet {
         } else {
             number.nfkc().collect::<String>().to_uppercase()
         };
-        self.verbatim.insert(verbatim, key.to_string());
+        if !verbatim.chars().any(char::is_alphabetic) {
+            self.verbatim.insert(verbatim, key.to_string());
+        }
         self.max_parts = self.max_parts.max(class_runs(number));
     }
 }

@@ -27,6 +27,7 @@ mod tests;
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -75,13 +76,15 @@ impl AttributionRule {
 pub struct Attribution {
     /// Index into `Ledger::payments`.
     pub payment: usize,
-    /// The client key, `None` when unmatched.
-    pub client: Option<String>,
+    /// The client key (shared with the client's invoices), `None` when unmatched.
+    pub client: Option<Arc<str>>,
     pub rule: Option<AttributionRule>,
-    /// Invoice numbers (as written on the invoices) found in the memo, in memo order.
-    pub references: Vec<String>,
-    /// For an unmatched payment, why; for a fuzzy match, the similarity.
-    pub note: String,
+    /// This client's invoices named in the memo, in memo order: indices into
+    /// `Ledger::invoices`.
+    pub references: Vec<usize>,
+    /// For an unmatched payment, why; for a fuzzy match, the similarity. Shared with the
+    /// payment's [`Unapplied`] entry; one empty note is shared by every other payment.
+    pub note: Arc<str>,
 }
 
 /// The rule that applied a payment or credit note to a document (SPEC section 4).
@@ -115,15 +118,28 @@ impl fmt::Display for AllocationRule {
     }
 }
 
-/// What an allocation moved money from.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// What an allocation moved money from. Sources refer to the ledger rather than copy its ids:
+/// a month has about as many allocations as invoices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AllocationSource {
-    /// A payment, by id.
-    Payment(String),
-    /// A credit note, by number.
-    CreditNote(String),
+    /// A payment: index into `Ledger::payments`.
+    Payment(usize),
+    /// A credit note: index into `Ledger::invoices`.
+    CreditNote(usize),
     /// No money moved: a discount granted or a write-off.
     None,
+}
+
+impl AllocationSource {
+    /// The payment id or credit-note number, as in the ledger; empty for `None`.
+    #[must_use]
+    pub fn id<'a>(&self, ledger: &'a Ledger) -> &'a str {
+        match *self {
+            AllocationSource::Payment(p) => &ledger.payments[p].id,
+            AllocationSource::CreditNote(i) => &ledger.invoices[i].number,
+            AllocationSource::None => "",
+        }
+    }
 }
 
 /// One recorded movement: part of a payment or credit note applied to a document, a discount
@@ -134,12 +150,20 @@ pub struct Allocation {
     /// The payment's (or credit note's) date; for a discount granted, the date of the payment
     /// that earned it; `None` for a write-off.
     pub date: Option<NaiveDate>,
-    pub client: String,
-    /// The invoice number, `None` for rule `credit`.
-    pub invoice: Option<String>,
+    pub client: Arc<str>,
+    /// The invoice (index into `Ledger::invoices`), `None` for rule `credit`.
+    pub invoice: Option<usize>,
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Arc<str>,
     pub rule: AllocationRule,
+}
+
+impl Allocation {
+    /// The number of the invoice, `None` for rule `credit`.
+    #[must_use]
+    pub fn invoice_number<'a>(&self, ledger: &'a Ledger) -> Option<&'a str> {
+        self.invoice.map(|i| ledger.invoices[i].number.as_str())
+    }
 }
 
 /// A document (invoice or credit note) still open after allocation.
@@ -158,10 +182,10 @@ pub struct OpenItem {
 pub struct Unapplied {
     /// Index into `Ledger::payments`.
     pub payment: usize,
-    pub client: Option<String>,
+    pub client: Option<Arc<str>>,
     pub amount: Decimal,
-    pub currency: String,
-    pub reason: String,
+    pub currency: Arc<str>,
+    pub reason: Arc<str>,
 }
 
 /// An invoice fully settled by payments on or before the as-of date.
@@ -176,8 +200,8 @@ pub struct Settlement {
 /// Per client and currency: the terms of the balance invariant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Balance {
-    pub client: String,
-    pub currency: String,
+    pub client: Arc<str>,
+    pub currency: Arc<str>,
     pub invoiced: Decimal,
     /// Credit notes, as a positive number.
     pub credited: Decimal,
@@ -285,9 +309,9 @@ pub fn reconcile_timed(
     let mut work: hash::HashMap<&str, ClientWork<'_>> = hash::HashMap::default();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {
-            work.entry(inv.client.as_str())
+            work.entry(&inv.client)
                 .or_insert_with(|| ClientWork {
-                    client: inv.client.as_str(),
+                    client: &inv.client,
                     docs: Vec::new(),
                     payments: Vec::new(),
                 })
@@ -297,23 +321,23 @@ pub fn reconcile_timed(
     }
     let mut unapplied = Vec::new();
     for a in &attributed {
-        let payment = &ledger.payments[a.attribution.payment];
-        match &a.attribution.client {
+        let payment = &ledger.payments[a.payment];
+        match &a.client {
             Some(client) => work
-                .entry(client.as_str())
+                .entry(client)
                 .or_insert_with(|| ClientWork {
-                    client: client.as_str(),
+                    client,
                     docs: Vec::new(),
                     payments: Vec::new(),
                 })
                 .payments
-                .push((a.attribution.payment, a.refs.as_slice())),
+                .push((a.payment, a.references.as_slice())),
             None => unapplied.push(Unapplied {
-                payment: a.attribution.payment,
+                payment: a.payment,
                 client: None,
                 amount: payment.amount,
-                currency: payment.currency.clone(),
-                reason: a.attribution.note.clone(),
+                currency: Arc::clone(&payment.currency),
+                reason: Arc::clone(&a.note),
             }),
         }
     }
@@ -323,7 +347,7 @@ pub fn reconcile_timed(
     // exactly the order a global sort would (the keys start with the client), without a serial
     // sort of millions of rows on the main thread.
     let mut work: Vec<ClientWork<'_>> = work.into_values().collect();
-    work.sort_unstable_by_key(|w| w.client);
+    work.sort_unstable_by(|a, b| a.client.cmp(b.client));
     let bar = crate::progress::bar(work.len() as u64, "allocate");
     let outcomes: Vec<ClientOutcome> = work
         .par_iter()
@@ -338,11 +362,21 @@ pub fn reconcile_timed(
 
     let mut rec = Reconciliation {
         as_of: Some(as_of),
-        attributions: attributed.into_iter().map(|a| a.attribution).collect(),
+        attributions: attributed,
         left_out,
         unapplied,
         ..Reconciliation::default()
     };
+    // Sized once: grown by doubling, each vector held its old and new buffers at every step
+    // and ended with up to twice the room it needed (a large month has a million allocations).
+    let total = |len: fn(&ClientOutcome) -> usize| outcomes.iter().map(len).sum::<usize>();
+    rec.allocations
+        .reserve_exact(total(|o| o.allocations.len()));
+    rec.open_items.reserve_exact(total(|o| o.open_items.len()));
+    rec.unapplied.reserve_exact(total(|o| o.unapplied.len()));
+    rec.settlements
+        .reserve_exact(total(|o| o.settlements.len()));
+    rec.balances.reserve_exact(total(|o| o.balances.len()));
     for mut outcome in outcomes {
         rec.allocations.append(&mut outcome.allocations);
         rec.open_items.append(&mut outcome.open_items);
@@ -364,19 +398,21 @@ pub fn reconcile_timed(
 
 /// The documented order of every output vector; allocations, open items and balances are
 /// already in order (see [`sort_client`]).
-fn sort(rec: &mut Reconciliation, _ledger: &Ledger) {
+fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
     rec.attributions.sort_by_key(|a| a.payment);
     debug_assert!(rec
         .allocations
         .windows(2)
-        .all(|w| compare_allocations(&w[0], &w[1]).is_le()));
+        .all(|w| compare_allocations(ledger, &w[0], &w[1]).is_le()));
     rec.unapplied.sort_by_key(|u| u.payment);
     rec.settlements.sort_by_key(|s| s.invoice);
 }
 
 /// The documented order of one client's allocations, open items and balances.
 fn sort_client(outcome: &mut ClientOutcome, ledger: &Ledger) {
-    outcome.allocations.sort_by(compare_allocations);
+    outcome
+        .allocations
+        .sort_by(|a, b| compare_allocations(ledger, a, b));
     outcome.open_items.sort_by(|a, b| {
         let (x, y) = (&ledger.invoices[a.invoice], &ledger.invoices[b.invoice]);
         (&x.client, &x.currency, x.due, x.date)
@@ -389,14 +425,25 @@ fn sort_client(outcome: &mut ClientOutcome, ledger: &Ledger) {
         .sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
 }
 
-fn compare_allocations(a: &Allocation, b: &Allocation) -> Ordering {
+/// Sources compare by kind (payments, credit notes, none), then by id or number as written;
+/// invoices by number, with the `credit` rest (no invoice) last.
+fn compare_allocations(ledger: &Ledger, a: &Allocation, b: &Allocation) -> Ordering {
     // Undated (write-offs) after dated ones: they happen after allocation.
     let date = |x: &Allocation| (x.date.is_none(), x.date);
+    let source = |x: &Allocation| {
+        let kind = match x.source {
+            AllocationSource::Payment(_) => 0,
+            AllocationSource::CreditNote(_) => 1,
+            AllocationSource::None => 2,
+        };
+        (kind, x.source.id(ledger))
+    };
+    let invoice = |x: &Allocation| (x.invoice.is_none(), x.invoice_number(ledger));
     a.client
         .cmp(&b.client)
         .then_with(|| date(a).cmp(&date(b)))
-        .then_with(|| a.source.cmp(&b.source))
-        .then_with(|| (a.invoice.is_none(), &a.invoice).cmp(&(b.invoice.is_none(), &b.invoice)))
+        .then_with(|| source(a).cmp(&source(b)))
+        .then_with(|| invoice(a).cmp(&invoice(b)))
         .then_with(|| a.rule.cmp(&b.rule))
         .then_with(|| a.amount.cmp(&b.amount))
         .then_with(|| a.currency.cmp(&b.currency))

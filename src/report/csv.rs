@@ -13,7 +13,7 @@ use crate::classify::{bucket_columns, join_reasons, Classification};
 use crate::config::Config;
 use crate::ingest::Ledger;
 use crate::model::{format_money, Issue};
-use crate::reconcile::{AllocationSource, Reconciliation};
+use crate::reconcile::Reconciliation;
 
 /// A CSV file being written: BOM first, then the header.
 pub struct CsvOut {
@@ -195,7 +195,11 @@ pub fn write_clients(dir: &Path, config: &Config, class: &Classification) -> std
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write_allocations(dir: &Path, recon: &Reconciliation) -> std::io::Result<()> {
+pub fn write_allocations(
+    dir: &Path,
+    ledger: &Ledger,
+    recon: &Reconciliation,
+) -> std::io::Result<()> {
     let mut out = CsvOut::create(
         &dir.join("allocations.csv"),
         &[
@@ -208,14 +212,10 @@ pub fn write_allocations(dir: &Path, recon: &Reconciliation) -> std::io::Result<
         ],
     )?;
     for a in &recon.allocations {
-        let source = match &a.source {
-            AllocationSource::Payment(id) | AllocationSource::CreditNote(id) => id.as_str(),
-            AllocationSource::None => "",
-        };
-        out.text(source)
+        out.text(a.source.id(ledger))
             .date(a.date)
             .text(&a.client)
-            .opt(a.invoice.as_deref())
+            .opt(a.invoice_number(ledger))
             .money(a.amount, &a.currency)
             .text(a.rule.as_str());
         out.end()?;

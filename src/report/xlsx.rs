@@ -198,9 +198,9 @@ impl Styles {
                 .set_border_bottom(FormatBorder::Thin)
         };
         let mut currencies: BTreeSet<&str> = BTreeSet::new();
-        currencies.extend(o.ledger.invoices.iter().map(|i| i.currency.as_str()));
-        currencies.extend(o.ledger.payments.iter().map(|p| p.currency.as_str()));
-        currencies.extend(o.recon.allocations.iter().map(|a| a.currency.as_str()));
+        currencies.extend(o.ledger.invoices.iter().map(|i| &*i.currency));
+        currencies.extend(o.ledger.payments.iter().map(|p| &*p.currency));
+        currencies.extend(o.recon.allocations.iter().map(|a| &*a.currency));
         let mut money = BTreeMap::new();
         let mut money_total = BTreeMap::new();
         let mut money_bold = BTreeMap::new();
@@ -771,7 +771,7 @@ impl<'a> ItemLinks<'a> {
         for (i, item) in o.class.items.iter().enumerate() {
             let inv = &o.ledger.invoices[item.invoice];
             first
-                .entry((inv.client.as_str(), inv.currency.as_str()))
+                .entry((&*inv.client, &*inv.currency))
                 .and_modify(|e| e.2 += 1)
                 .or_insert_with(|| {
                     let (sheet, row) = layout.place(name, i);
@@ -914,15 +914,11 @@ fn allocations_table(o: &Outcome) -> Table<'_> {
         empty: "No payment or credit note was allocated.",
         fill: Box::new(move |i, cells| {
             let a = &o.recon.allocations[i];
-            let source = match &a.source {
-                AllocationSource::Payment(id) | AllocationSource::CreditNote(id) => id.as_str(),
-                AllocationSource::None => "",
-            };
             cells.extend([
-                Cell::Text(source),
+                Cell::Text(a.source.id(&o.ledger)),
                 a.date.map_or(Cell::Empty, Cell::Date),
                 Cell::Text(&a.client),
-                a.invoice.as_deref().map_or(Cell::Empty, Cell::Text),
+                a.invoice_number(&o.ledger).map_or(Cell::Empty, Cell::Text),
                 Cell::Text(&a.currency),
                 Cell::Money(a.amount),
                 Cell::Text(a.rule.as_str()),
@@ -1098,16 +1094,11 @@ pub fn key_figures(
         month_start,
         ..KeyFigures::default()
     };
-    // Looked up once per allocation, never iterated: a hash map (a B-tree insert per invoice
-    // was 3% of a run's CPU).
-    let mut dates: HashMap<(&str, &str), NaiveDate> = HashMap::default();
-    dates.reserve(ledger.invoices.len());
     for inv in ledger.invoices.iter().filter(|i| i.date <= as_of) {
-        dates.insert((inv.client.as_str(), inv.number.as_str()), inv.date);
-        if !figures.contains_key(&inv.currency) {
-            figures.insert(inv.currency.clone(), blank.clone());
+        if !figures.contains_key(&*inv.currency) {
+            figures.insert(inv.currency.to_string(), blank.clone());
         }
-        let Some(f) = figures.get_mut(&inv.currency) else {
+        let Some(f) = figures.get_mut(&*inv.currency) else {
             continue;
         };
         if inv.date > dso_start {
@@ -1123,17 +1114,14 @@ pub fn key_figures(
     // notes only move balances between documents of the same currency (their own amounts are
     // in the sums above); write-offs are undated and fall at the as-of date.
     for a in &recon.allocations {
-        let (Some(date), Some(invoice)) = (a.date, a.invoice.as_deref()) else {
+        let (Some(date), Some(invoice)) = (a.date, a.invoice) else {
             continue;
         };
         if matches!(a.source, AllocationSource::CreditNote(_)) || date > month_start {
             continue;
         }
-        let Some(&doc_date) = dates.get(&(a.client.as_str(), invoice)) else {
-            continue;
-        };
-        if doc_date <= month_start {
-            if let Some(f) = figures.get_mut(&a.currency) {
+        if ledger.invoices[invoice].date <= month_start {
+            if let Some(f) = figures.get_mut(&*a.currency) {
                 f.beginning -= a.amount;
             }
         }
@@ -1175,7 +1163,7 @@ fn write_summary(
     ws.set_screen_gridlines(false);
     let figures = key_figures(&o.ledger, &o.recon, &o.class.totals, o.as_of);
     let mut currencies: BTreeSet<&str> = o.class.totals.keys().map(String::as_str).collect();
-    currencies.extend(o.recon.unapplied.iter().map(|u| u.currency.as_str()));
+    currencies.extend(o.recon.unapplied.iter().map(|u| &*u.currency));
     currencies.extend(figures.keys().map(String::as_str));
     let currencies: Vec<&str> = currencies.into_iter().collect();
     let wide = currencies.len().max(4);
@@ -1279,7 +1267,7 @@ fn write_summary(
         o.recon
             .unapplied
             .iter()
-            .filter(|u| u.client.is_none() && u.currency == c)
+            .filter(|u| u.client.is_none() && *u.currency == *c)
             .map(|u| u.amount)
             .sum()
     });

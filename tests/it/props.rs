@@ -338,7 +338,7 @@ fn run(
     use arrears::report::csv as w;
     w::write_open_items(&out, &outcome.ledger, &outcome.class).unwrap();
     w::write_clients(&out, &config, &outcome.class).unwrap();
-    w::write_allocations(&out, &outcome.recon).unwrap();
+    w::write_allocations(&out, &outcome.ledger, &outcome.recon).unwrap();
     w::write_unapplied(&out, &outcome.ledger, &outcome.recon).unwrap();
     w::write_worklist(&out, &config, &outcome.ledger, &outcome.class).unwrap();
     w::write_issues(&out, &outcome.ledger.issues).unwrap();

@@ -257,14 +257,14 @@ pub fn build(
     for &i in &items {
         let item = &class.items[i];
         let inv = &ledger.invoices[item.invoice];
-        let cur = inv.currency.as_str();
+        let cur: &str = &inv.currency;
         invoices.push(InvoiceLine {
             number: bounded(inv.number.clone(), NAME_CHARS),
             date: date(inv.date, language),
             due: date(inv.due, language),
             date_short: short_date(inv.date, language),
             due_short: short_date(inv.due, language),
-            currency: inv.currency.clone(),
+            currency: inv.currency.to_string(),
             amount: money(inv.amount, cur),
             paid: money(item.paid, cur),
             open: money(item.open, cur),
