@@ -243,7 +243,7 @@ const FOREIGN_ADDRESSES: &[&str] = &[
 ];
 #[rustfmt::skip]
 const COLLECTORS: &[&str] = &[
-    "דנה", "יוסי", "Michal", "רונית"];
+    "דנה", "יוסי", "מיכל", "רונית"];
 /// The same collectors as English-speaking clients know them.
 #[rustfmt::skip]
 const COLLECTORS_EN: &[&str] = &[
