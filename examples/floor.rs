@@ -117,6 +117,8 @@ fn load_output_cells(run: &Path) -> Result<Vec<Vec<String>>> {
 /// Writes the rows into one constant-memory worksheet per 1,000,000 rows; returns the cells.
 fn write_cells(rows: &[Vec<String>]) -> Result<u64> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    // The workbook's own compression level, so the floor does the same deflating work.
+    book.set_zip_compression_level(arrears::report::xlsx::ZIP_LEVEL);
     let mut cells = 0u64;
     for chunk in rows.chunks(1_000_000) {
         let sheet = book.add_worksheet_with_constant_memory()?;
