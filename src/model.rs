@@ -73,11 +73,32 @@ pub fn display_money(value: Decimal, currency: &str) -> String {
 
 /// Where a row came from, as the user sees it: file name, sheet (spreadsheets only) and the
 /// 1-based row number the spreadsheet or text editor shows, header and title rows counted.
+///
+/// 16 bytes: a million-row export keeps one per document, so the file and sheet are shared by
+/// every row of a table.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
+    pub place: Arc<Place>,
+    pub row: u32,
+}
+
+/// The file, and sheet of a spreadsheet, that rows come from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
     pub file: Arc<str>,
     pub sheet: Option<Arc<str>>,
-    pub row: u32,
+}
+
+impl Origin {
+    #[must_use]
+    pub fn file(&self) -> &str {
+        &self.place.file
+    }
+
+    #[must_use]
+    pub fn sheet(&self) -> Option<&str> {
+        self.place.sheet.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -96,12 +117,18 @@ mod money_tests {
         assert_eq!(display_money(d("999"), "USD"), "999.00");
         assert_eq!(display_money(d("1000"), "JPY"), "1,000");
     }
+
+    #[test]
+    fn a_row_origin_takes_sixteen_bytes() {
+        // One per document: at a million rows each extra byte is a megabyte.
+        assert_eq!(std::mem::size_of::<Origin>(), 16);
+    }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(sheet) = &self.sheet {
+        write!(f, "{}", self.file())?;
+        if let Some(sheet) = self.sheet() {
             write!(f, ", sheet '{sheet}'")?;
         }
         write!(f, ", row {}", self.row)
@@ -150,8 +177,8 @@ impl Issue {
     ) -> Issue {
         Issue {
             severity,
-            file: origin.file.to_string(),
-            sheet: origin.sheet.as_deref().map(str::to_string),
+            file: origin.file().to_string(),
+            sheet: origin.sheet().map(str::to_string),
             row: Some(origin.row),
             column: column.map(str::to_string),
             value: value.map(str::to_string),

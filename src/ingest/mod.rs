@@ -26,7 +26,7 @@ use crate::config::Config;
 // output (issues are sorted before they are written).
 use crate::model::{
     round_money, Client, ClientFlags, DateOrder, DocKind, Interner, Invoice, Issue, Origin,
-    Payment, Severity,
+    Payment, Place, Severity,
 };
 use crate::normalize;
 use crate::reconcile::hash::HashMap;
@@ -464,6 +464,10 @@ fn data_rows<'a>(
     issues: &mut Vec<Issue>,
 ) -> Vec<Row<'a>> {
     let mut rows = Vec::new();
+    let place = Arc::new(Place {
+        file: Arc::clone(&table.file),
+        sheet: table.sheet.clone(),
+    });
     for (index, cells) in table.rows.iter().enumerate().skip(header.row_index + 1) {
         if cells.iter().all(Cell::is_empty) {
             continue;
@@ -472,8 +476,7 @@ fn data_rows<'a>(
             cells,
             header,
             origin: Origin {
-                file: Arc::clone(&table.file),
-                sheet: table.sheet.clone(),
+                place: Arc::clone(&place),
                 row: table.row_number(index),
             },
         };

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::config::{default_levels, AgingBasis, Company, Discount, Inputs};
-use crate::model::{Client, DateOrder, DocKind, Invoice, Origin, Payment, Terms};
+use crate::model::{Client, DateOrder, DocKind, Invoice, Origin, Payment, Place, Terms};
 
 // ---------------------------------------------------------------- builders
 
@@ -49,8 +49,10 @@ fn config() -> Config {
 
 fn origin(row: u32) -> Origin {
     Origin {
-        file: Arc::from("test.csv"),
-        sheet: None,
+        place: Arc::new(Place {
+            file: Arc::from("test.csv"),
+            sheet: None,
+        }),
         row,
     }
 }
