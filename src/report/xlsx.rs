@@ -719,22 +719,17 @@ fn write_cell(
     currency: &str,
     column: Option<&Format>,
 ) -> Result<(), XlsxError> {
-    let number = |ws: &mut Worksheet, value: f64, format: &Format| {
-        if is_column_format(format, column) {
-            ws.write_number(row, col, value)
-        } else {
-            ws.write_number_with_format(row, col, value, format)
-        }
-        .map(|_| ())
-    };
     match cell {
         Cell::Text(t) => write_text(ws, styles, row, col, t, column),
         Cell::Owned(t) => write_text(ws, styles, row, col, t, column),
         Cell::Date(d) => Sheet::date(ws, row, col, *d, &styles.date, column),
         Cell::Money(m) => Sheet::money(ws, row, col, *m, styles.money(currency), column),
         #[allow(clippy::cast_precision_loss)]
-        Cell::Int(n) => number(ws, *n as f64, &styles.int),
-        Cell::Mean(Some(m)) => number(ws, m.to_f64().unwrap_or(0.0), &styles.mean),
+        Cell::Int(n) => Sheet::number(ws, row, col, *n as f64, &styles.int, column),
+        Cell::Mean(Some(m)) => {
+            let mean = m.to_f64().unwrap_or(0.0);
+            Sheet::number(ws, row, col, mean, &styles.mean, column)
+        }
         Cell::Mean(None) | Cell::Empty => Ok(()),
         Cell::Link(sheet, target_row, text) => {
             let target = format!(
@@ -782,6 +777,18 @@ impl Sheet {
         column: Option<&Format>,
     ) -> Result<(), XlsxError> {
         let value = amount.to_f64().unwrap_or(0.0);
+        Sheet::number(ws, row, col, value, format, column)
+    }
+
+    /// A number, bare when `format` is its column's.
+    fn number(
+        ws: &mut Worksheet,
+        row: u32,
+        col: u16,
+        value: f64,
+        format: &Format,
+        column: Option<&Format>,
+    ) -> Result<(), XlsxError> {
         if is_column_format(format, column) {
             ws.write_number(row, col, value)
         } else {
