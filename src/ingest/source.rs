@@ -230,7 +230,9 @@ pub fn read_bytes(
     })
 }
 
-fn hex(digest: &[u8]) -> String {
+/// Lower-case hex of a digest.
+#[must_use]
+pub fn hex(digest: &[u8]) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(digest.len() * 2);
     for byte in digest {

@@ -4,14 +4,16 @@
 //! inputs, configuration and as-of date.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::classify::Classification;
 use crate::config::Config;
+use crate::ingest::source::hex;
 use crate::ingest::Ledger;
 use crate::model::{format_money, DocKind, Severity};
 use crate::reconcile::{InvariantCheck, Reconciliation};
@@ -106,12 +108,7 @@ struct FileRecord {
 /// Hex SHA-256 of a byte string.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    hex(&Sha256::digest(bytes))
 }
 
 /// The inputs the manifest describes.
@@ -278,8 +275,21 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
             detail: &c.detail,
         })
         .collect();
-    let mut files = Vec::new();
-    collect_files(dir, dir, &mut files)?;
+    let mut paths = Vec::new();
+    collect_files(dir, dir, &mut paths)?;
+    // Hashed side by side, each file streamed through the hasher: a million-row month writes
+    // a 120 MB workbook and CSV files as large, which read whole would add to the run's peak.
+    let mut files = paths
+        .into_par_iter()
+        .map(|(name, path)| {
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut std::fs::File::open(&path)?, &mut hasher)?;
+            Ok(FileRecord {
+                name,
+                sha256: hex(&hasher.finalize()),
+            })
+        })
+        .collect::<std::io::Result<Vec<FileRecord>>>()?;
     files.sort_by(|a, b| a.name.cmp(&b.name));
     let manifest = Manifest {
         tool: "arrears",
@@ -308,7 +318,8 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
     std::fs::write(dir.join("run.json"), text)
 }
 
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileRecord>) -> std::io::Result<()> {
+/// Every file under `dir` but `run.json`, as (name relative to `root`, path).
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
@@ -320,10 +331,7 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileRecord>) -> std::io:
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.push(FileRecord {
-                name,
-                sha256: sha256_hex(&std::fs::read(&path)?),
-            });
+            out.push((name, path));
         }
     }
     Ok(())
