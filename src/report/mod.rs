@@ -31,6 +31,10 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 #[must_use]
 pub fn workbook_text(text: &str) -> Cow<'_, str> {
     let safe = safe_text(text);
+    // No more characters than bytes: almost every cell is decided without counting.
+    if safe.len() <= MAX_CELL_CHARS {
+        return safe;
+    }
     let count = safe.chars().count();
     if count <= MAX_CELL_CHARS {
         return safe;

@@ -57,10 +57,31 @@ const STAND_OUT_DAYS: i64 = 91;
 /// # Errors
 /// When the file cannot be written.
 pub fn write(dir: &Path, config: &Config, outcome: &Outcome) -> std::io::Result<()> {
-    write_with_rows(dir, config, outcome, EXCEL_ROWS).map_err(|e| match e {
+    save(&mut build(config, outcome)?, dir)
+}
+
+/// The workbook with every sheet written, not saved yet: saving compresses the sheets on one
+/// thread, and the caller can do other work beside it.
+///
+/// # Errors
+/// When a sheet cannot be written to its temporary file.
+pub fn build(config: &Config, outcome: &Outcome) -> std::io::Result<Workbook> {
+    build_with_rows(config, outcome, EXCEL_ROWS).map_err(io_error)
+}
+
+/// Saves a [`build`] workbook as `aging-report.xlsx` in `dir`.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn save(workbook: &mut Workbook, dir: &Path) -> std::io::Result<()> {
+    workbook.save(dir.join(FILE_NAME)).map_err(io_error)
+}
+
+fn io_error(e: XlsxError) -> std::io::Error {
+    match e {
         XlsxError::IoError(e) => e,
         other => std::io::Error::other(other),
-    })
+    }
 }
 
 /// How hard the workbook is compressed (1–9). At 1M invoices, level 3 saves the sheets in 21 s
@@ -68,25 +89,32 @@ pub fn write(dir: &Path, config: &Config, outcome: &Outcome) -> std::io::Result<
 /// takes 17 s but the file grows 61% (BENCHMARKS.md).
 pub const ZIP_LEVEL: u8 = 3;
 
-/// [`write`] with `max_rows` rows per sheet (Excel's limit, or fewer in tests of the
+/// [`build`] with `max_rows` rows per sheet (Excel's limit, or fewer in tests of the
 /// continuation sheets).
-///
-/// # Errors
-/// When the workbook cannot be built or saved.
-pub fn write_with_rows(
-    dir: &Path,
-    config: &Config,
-    o: &Outcome,
-    max_rows: u32,
-) -> Result<(), XlsxError> {
+fn build_with_rows(config: &Config, o: &Outcome, max_rows: u32) -> Result<Workbook, XlsxError> {
     let styles = Styles::new(o, config.workbook_rtl);
-    // Where each client's open items land decides the links of the Clients and Worklist sheets.
-    let (open_items_layout, links) = {
-        let open_items = open_items_table(o);
-        let layout = Layout::new(&open_items, max_rows);
-        let links = ItemLinks::new(o, &layout, open_items.name);
-        (layout, links)
-    };
+    // Laying a table out reads every cell once. Where each client's open items land decides
+    // the links of the Clients and Worklist sheets, so those two are laid out last; the other
+    // tables meanwhile.
+    let ((open_items, links), (allocations, (unapplied, issues))) = rayon::join(
+        || {
+            let open_items = open_items_table(o);
+            let layout = Layout::new(&open_items, max_rows);
+            let links = ItemLinks::new(o, &layout, open_items.name);
+            (layout, links)
+        },
+        || {
+            rayon::join(
+                || Layout::new(&allocations_table(o), max_rows),
+                || {
+                    rayon::join(
+                        || Layout::new(&unapplied_table(o), max_rows),
+                        || Layout::new(&issues_table(o), max_rows),
+                    )
+                },
+            )
+        },
+    );
     let tables = [
         clients_table(config, o, &links),
         open_items_table(o),
@@ -95,14 +123,18 @@ pub fn write_with_rows(
         worklist_table(config, o, &links),
         issues_table(o),
     ];
-    // Laying a table out reads every cell once; the open items' layout is already known.
-    let mut layouts: Vec<Layout> = tables
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != 1)
-        .map(|(_, t)| Layout::new(t, max_rows))
-        .collect();
-    layouts.insert(1, open_items_layout);
+    let (clients, worklist) = rayon::join(
+        || Layout::new(&tables[0], max_rows),
+        || Layout::new(&tables[4], max_rows),
+    );
+    let layouts = [
+        clients,
+        open_items,
+        allocations,
+        unapplied,
+        worklist,
+        issues,
+    ];
 
     let mut workbook = Workbook::new();
     let created = excel_date(o.as_of)?;
@@ -126,28 +158,33 @@ pub fn write_with_rows(
     write_summary(summary, &styles, config, o, &continued)?;
     styles.register(&mut workbook)?;
     // The table sheets are written side by side, each to its own temporary file, and added in
-    // their fixed order.
+    // their fixed order. The largest are started first and each thread takes the next sheet
+    // when it is done, so that no thread is left alone with a long sheet at the end (at a
+    // million invoices the Allocations and Open items sheets hold most of the cells).
     let mut parts = Vec::new();
     for (table, layout) in tables.iter().zip(&layouts) {
         for part in 0..layout.sheets {
-            parts.push((
-                table,
-                layout,
-                part,
-                workbook.new_worksheet_with_constant_memory()?,
-            ));
+            let rows = layout
+                .per_sheet
+                .min(table.len - (part * layout.per_sheet).min(table.len));
+            let cells = rows * table.cols.len();
+            let ws = workbook.new_worksheet_with_constant_memory()?;
+            parts.push((parts.len(), cells, table, layout, part, ws));
         }
     }
-    let sheets = parts
-        .into_par_iter()
-        .map(|(table, layout, part, mut ws)| {
-            write_part(&mut ws, &styles, config, table, layout, part).map(|()| ws)
+    parts.sort_by_key(|&(index, cells, ..)| (std::cmp::Reverse(cells), index));
+    let mut sheets = parts
+        .into_iter()
+        .par_bridge()
+        .map(|(index, _, table, layout, part, mut ws)| {
+            write_part(&mut ws, &styles, config, table, layout, part).map(|()| (index, ws))
         })
-        .collect::<Result<Vec<Worksheet>, XlsxError>>()?;
-    for ws in sheets {
+        .collect::<Result<Vec<(usize, Worksheet)>, XlsxError>>()?;
+    sheets.sort_by_key(|&(index, _)| index);
+    for (_, ws) in sheets {
         workbook.push_worksheet(ws);
     }
-    workbook.save(dir.join(FILE_NAME))
+    Ok(workbook)
 }
 
 /// The serial date Excel shows for `date`.
@@ -411,8 +448,26 @@ struct Table<'a> {
     empty: &'static str,
 }
 
-/// Where a table's rows go: how many totals rows sit above the header, rows per sheet,
-/// the sheets needed, and the column widths.
+impl Table<'_> {
+    /// The indices of the money columns.
+    fn money_cols(&self) -> Vec<usize> {
+        (0..self.cols.len())
+            .filter(|&c| self.cols[c].kind == Kind::Money)
+            .collect()
+    }
+}
+
+/// Adds the money cells of one row to `sums` (one per money column).
+fn add_money(sums: &mut [Decimal], cells: &[Cell<'_>], money_cols: &[usize]) {
+    for (sum, &c) in sums.iter_mut().zip(money_cols) {
+        if let Some(Cell::Money(m)) = cells.get(c) {
+            *sum += *m;
+        }
+    }
+}
+
+/// Where a table's rows go: how many totals rows sit above the header, rows per sheet and the
+/// sheets needed.
 struct Layout {
     currencies: Vec<String>,
     /// The currency of most rows, whose money format the money columns carry.
@@ -420,63 +475,52 @@ struct Layout {
     header: u32,
     per_sheet: usize,
     sheets: usize,
-    widths: Vec<f64>,
+    /// Per currency, the sums of the money columns over the whole table: the totals rows of a
+    /// table that fits one sheet, without reading its rows once more.
+    sums: BTreeMap<String, Vec<Decimal>>,
 }
 
 impl Layout {
     fn new(table: &Table<'_>, max_rows: u32) -> Layout {
-        let has_money = table.cols.iter().any(|c| c.kind == Kind::Money);
-        let mut currencies: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut widths: Vec<usize> = table
-            .cols
-            .iter()
-            .map(|c| c.title.chars().count() + 3)
-            .collect();
+        let money_cols = table.money_cols();
+        let mut currencies: BTreeMap<&str, (usize, Vec<Decimal>)> = BTreeMap::new();
         let mut cells = Vec::with_capacity(table.cols.len());
         for i in 0..table.len {
             cells.clear();
             let currency = (table.fill)(i, &mut cells);
-            *currencies.entry(currency).or_default() += 1;
-            for (w, cell) in widths.iter_mut().zip(&cells) {
-                *w = (*w).max(cell_width(cell, currency));
-            }
+            let (n, sums) = currencies
+                .entry(currency)
+                .or_insert_with(|| (0, vec![Decimal::ZERO; money_cols.len()]));
+            *n += 1;
+            add_money(sums, &cells, &money_cols);
         }
         let main_currency = currencies
             .iter()
             .filter(|(c, _)| !c.is_empty())
-            .max_by_key(|&(c, n)| (*n, std::cmp::Reverse(*c)))
+            .max_by_key(|&(c, (n, _))| (*n, std::cmp::Reverse(*c)))
             .map(|(c, _)| (*c).to_string());
-        let currencies: Vec<String> = currencies
-            .into_keys()
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
+        let sums: BTreeMap<String, Vec<Decimal>> = currencies
+            .into_iter()
+            .filter(|(c, _)| !c.is_empty())
+            .map(|(c, (_, sums))| (c.to_string(), sums))
             .collect();
+        let currencies: Vec<String> = sums.keys().cloned().collect();
         let header = if table.len == 0 {
             0
-        } else if has_money {
+        } else if !money_cols.is_empty() {
             u32::try_from(currencies.len()).unwrap_or(1)
         } else {
             1
         };
         let per_sheet = (max_rows.saturating_sub(header + 1) as usize).max(1);
         let sheets = table.len.div_ceil(per_sheet).max(1);
-        let widths = widths
-            .into_iter()
-            .zip(&table.cols)
-            .map(|(w, c)| {
-                let max = if c.kind == Kind::Text { 48 } else { 22 };
-                #[allow(clippy::cast_precision_loss)]
-                let w = w.clamp(6, max) as f64;
-                w
-            })
-            .collect();
         Layout {
             currencies,
             main_currency,
             header,
             per_sheet,
             sheets,
-            widths,
+            sums,
         }
     }
 
@@ -499,8 +543,8 @@ fn sheet_name(name: &str, part: usize) -> String {
 /// Characters a cell needs to show in full.
 fn cell_width(cell: &Cell<'_>, currency: &str) -> usize {
     match cell {
-        Cell::Text(t) => t.chars().count() + 1,
-        Cell::Owned(t) | Cell::Link(_, _, t) => t.chars().count() + 1,
+        Cell::Text(t) => text_width(t),
+        Cell::Owned(t) | Cell::Link(_, _, t) => text_width(t),
         Cell::Date(_) => 12,
         Cell::Money(m) => {
             let digits = money_len(*m, currency);
@@ -511,6 +555,14 @@ fn cell_width(cell: &Cell<'_>, currency: &str) -> usize {
         Cell::Mean(_) => 8,
         Cell::Empty => 0,
     }
+}
+
+/// The widest a column gets, in characters.
+const WIDEST: usize = 48;
+
+/// Characters of a text cell, counted no further than a column can be wide (memos run long).
+fn text_width(text: &str) -> usize {
+    text.chars().take(WIDEST).count() + 1
 }
 
 /// `format_money(amount, currency).len()`, counted without building the text: laying out a
@@ -562,9 +614,6 @@ fn write_part(
     let end = (first + layout.per_sheet).min(table.len);
     ws.set_name(sheet_name(table.name, part))?;
     ws.set_right_to_left(config.workbook_rtl);
-    for (c, width) in layout.widths.iter().enumerate() {
-        ws.set_column_width(col_num(c), *width)?;
-    }
     for (c, format) in col_formats.iter().enumerate() {
         if let Some(format) = format {
             ws.set_column_format(col_num(c), format)?;
@@ -612,6 +661,13 @@ fn write_part(
     if rows == 0 {
         ws.write_string_with_format(header + 1, 0, table.empty, &styles.note)?;
     }
+    // Column widths fit the titles and the cells of this sheet. They are counted as the rows
+    // are written and set afterwards: the workbook writes the columns' settings when it saves.
+    let mut widths: Vec<usize> = table
+        .cols
+        .iter()
+        .map(|c| c.title.chars().count() + 3)
+        .collect();
     for i in first..end {
         cells.clear();
         let currency = (table.fill)(i, &mut cells);
@@ -620,6 +676,18 @@ fn write_part(
             let column = col_formats.get(c).copied().flatten();
             write_cell(ws, styles, row, col_num(c), cell, currency, column)?;
         }
+        for (w, cell) in widths.iter_mut().zip(&cells) {
+            *w = (*w).max(cell_width(cell, currency));
+        }
+    }
+    for ((c, width), column) in widths.into_iter().enumerate().zip(&table.cols) {
+        let max = if column.kind == Kind::Text {
+            WIDEST
+        } else {
+            22
+        };
+        #[allow(clippy::cast_precision_loss)]
+        ws.set_column_width(col_num(c), width.clamp(6, max) as f64)?;
     }
     Ok(())
 }
@@ -636,9 +704,7 @@ fn write_totals(
     first_row: u32,
     last_row: u32,
 ) -> Result<(), XlsxError> {
-    let money_cols: Vec<usize> = (0..table.cols.len())
-        .filter(|&c| table.cols[c].kind == Kind::Money)
-        .collect();
+    let money_cols = table.money_cols();
     let last_col = col_num(table.cols.len() - 1);
     if money_cols.is_empty() {
         ws.write_string_with_format(0, 0, "Rows shown", &styles.total_label)?;
@@ -651,20 +717,28 @@ fn write_totals(
         }
         return Ok(());
     }
+    // A table on one sheet has the sums the layout made; the sheets of a longer one add up
+    // their own rows.
+    let whole = layout.sheets == 1;
     let mut sums: BTreeMap<&str, Vec<Decimal>> = layout
-        .currencies
+        .sums
         .iter()
-        .map(|c| (c.as_str(), vec![Decimal::ZERO; money_cols.len()]))
+        .map(|(c, sums)| {
+            let sums = if whole {
+                sums.clone()
+            } else {
+                vec![Decimal::ZERO; money_cols.len()]
+            };
+            (c.as_str(), sums)
+        })
         .collect();
-    let mut cells = Vec::with_capacity(table.cols.len());
-    for i in first..end {
-        cells.clear();
-        let currency = (table.fill)(i, &mut cells);
-        if let Some(sum) = sums.get_mut(currency) {
-            for (s, &c) in sum.iter_mut().zip(&money_cols) {
-                if let Some(Cell::Money(m)) = cells.get(c) {
-                    *s += *m;
-                }
+    if !whole {
+        let mut cells = Vec::with_capacity(table.cols.len());
+        for i in first..end {
+            cells.clear();
+            let currency = (table.fill)(i, &mut cells);
+            if let Some(sums) = sums.get_mut(currency) {
+                add_money(sums, &cells, &money_cols);
             }
         }
     }
@@ -1641,7 +1715,7 @@ fn bucket_colors(n: usize) -> Vec<u32> {
 mod tests {
     use calamine::{open_workbook, Data, Reader, Xlsx};
 
-    use super::{bucket_colors, int_len, money_format, money_len, write_with_rows, FILE_NAME};
+    use super::{bucket_colors, build_with_rows, int_len, money_format, money_len, FILE_NAME};
     use crate::config::{Config, Overrides};
     use crate::history::History;
     use crate::model::format_money;
@@ -1734,7 +1808,10 @@ mod tests {
         let outcome = crate::app::compute(&config, as_of, &History::default()).unwrap();
         let out = tempfile::tempdir().unwrap();
         // One totals row and the header leave two data rows per sheet.
-        write_with_rows(out.path(), &config, &outcome, 4).unwrap();
+        build_with_rows(&config, &outcome, 4)
+            .unwrap()
+            .save(out.path().join(FILE_NAME))
+            .unwrap();
         let mut book: Xlsx<_> = open_workbook(out.path().join(FILE_NAME)).unwrap();
         let names = book.sheet_names();
         assert_eq!(
