@@ -223,7 +223,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         parse_ms += started.elapsed().as_millis();
     }
     ledger.issues.append(&mut row_issues);
-    ledger.clients = clients.by_id;
+    ledger.clients = clients.by_id.into_iter().collect();
     let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
 }
@@ -589,7 +589,9 @@ fn date_orders(
 /// Clients by key, with a name index to resolve invoices that carry only a client name.
 #[derive(Default)]
 struct Clients {
-    by_id: BTreeMap<String, Client>,
+    /// Hashed while rows are read (a million invoices look their client up); sorted once into
+    /// the ledger at the end.
+    by_id: HashMap<String, Client>,
     /// Name key -> client id; `None` when two clients share the name.
     by_name: HashMap<String, Option<String>>,
 }
@@ -620,8 +622,8 @@ impl Clients {
         email: Option<&String>,
         texts: &mut Interner,
     ) -> (Arc<str>, Arc<str>) {
-        let key = match (&id, &name) {
-            (Some(id), _) => id.clone(),
+        let key = match (id, &name) {
+            (Some(id), _) => id,
             (None, Some(name)) => self
                 .by_name
                 .get(&normalize::name_key(name))
