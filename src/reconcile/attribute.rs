@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use super::fuzzy::{FuzzyIndex, FuzzyOutcome};
-use super::memo::{scan_memo, usable_key, NumberSet};
+use super::memo::{scan_memo, Number, NumberSet};
 use super::{Attribution, AttributionRule};
 use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
@@ -47,7 +47,6 @@ struct Index<'a> {
     names: HashMap<String, Vec<&'a str>>,
     fuzzy: FuzzyIndex,
     numbers: NumberSet,
-    invoices_by_key: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
@@ -77,8 +76,22 @@ impl<'a> Index<'a> {
             };
             client_names.insert((name_key(name), key.as_str()));
         }
+        // Every invoice number's key, worked out on all threads; added in invoice order.
+        let keyed: Vec<(usize, Number)> = (0..ledger.invoices.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let inv = &ledger.invoices[i];
+                if !invoice_in_run[i] || inv.kind != DocKind::Invoice {
+                    return None;
+                }
+                Number::new(&inv.number, invoice_key(&inv.number)).map(|n| (i, n))
+            })
+            .collect();
         let mut numbers = NumberSet::default();
-        let mut invoices_by_key: HashMap<String, Vec<usize>> = HashMap::default();
+        numbers.reserve(keyed.len());
+        for (i, number) in keyed {
+            numbers.add(number, i);
+        }
         // A client's name repeats on each of its invoices; normalising it (NFKC, suffixes) once
         // per distinct (name, client) pair instead of once per invoice.
         let mut seen: HashSet<(&str, &str)> = HashSet::default();
@@ -88,14 +101,6 @@ impl<'a> Index<'a> {
             }
             if !inv.client_name.trim().is_empty() && seen.insert((&inv.client_name, &inv.client)) {
                 client_names.insert((name_key(&inv.client_name), &inv.client));
-            }
-            if inv.kind != DocKind::Invoice {
-                continue;
-            }
-            let key = invoice_key(&inv.number);
-            if usable_key(&key) {
-                numbers.insert(&inv.number, &key);
-                invoices_by_key.entry(key).or_default().push(i);
             }
         }
         let mut names: HashMap<String, Vec<&str>> = HashMap::default();
@@ -118,7 +123,6 @@ impl<'a> Index<'a> {
             names,
             fuzzy,
             numbers,
-            invoices_by_key,
         }
     }
 
@@ -155,7 +159,7 @@ impl<'a> Index<'a> {
             .map(|memo| {
                 scan_memo(memo, &self.numbers)
                     .iter()
-                    .flat_map(|key| self.invoices_by_key.get(key).into_iter().flatten().copied())
+                    .flat_map(|key| self.numbers.invoices(key).iter().copied())
                     .collect()
             })
             .unwrap_or_default();

@@ -34,16 +34,21 @@
 //! 6. Matching is leftmost-longest: at each part the longest run whose key is an invoice of the
 //!    run wins, and scanning continues after it. Repeats are reported once, first position.
 
-use super::hash::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+
+use super::hash::HashMap;
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::normalize::invoice_key_nfkc_into;
 
-/// Invoice numbers of this run, as keys and as written, for memo scanning.
+/// Invoice numbers of this run, as keys and as written, for memo scanning, with the invoices
+/// that carry each key.
 #[derive(Debug, Default)]
 pub(crate) struct NumberSet {
-    keys: HashSet<String>,
+    /// Key -> the invoices (indices into the ledger) numbered so. A month of a million invoices
+    /// holds a million keys, nearly all of one invoice each.
+    keys: HashMap<Box<str>, Docs>,
     /// Upper-case number as written -> its key, for numbers without letters: only a numeric
     /// token left out by its shape is looked up here, and no such token holds a letter. (A
     /// month's numbers are mostly like `INV-2026-0000001`; keeping them all doubled the set.)
@@ -52,13 +57,28 @@ pub(crate) struct NumberSet {
     max_parts: usize,
 }
 
-impl NumberSet {
-    /// Adds an invoice number. Keys shorter than 3 characters or without a digit are ignored.
-    pub(crate) fn insert(&mut self, number: &str, key: &str) {
-        if !usable_key(key) {
-            return;
+/// The invoices of one key: one, without a heap allocation of its own, or several.
+#[derive(Debug)]
+enum Docs {
+    One([usize; 1]),
+    Many(Vec<usize>),
+}
+
+/// What [`NumberSet::add`] needs of an invoice number, worked out on any thread.
+pub(crate) struct Number {
+    key: String,
+    verbatim: Option<String>,
+    parts: usize,
+}
+
+impl Number {
+    /// The number's parts, or `None` when its key (see
+    /// [`invoice_key`](crate::normalize::invoice_key)) is shorter than 3 characters or has no
+    /// digit: such a number is never looked for.
+    pub(crate) fn new(number: &str, key: String) -> Option<Number> {
+        if !usable_key(&key) {
+            return None;
         }
-        self.keys.insert(key.to_string());
         let number = number.trim();
         let verbatim = if number.is_ascii() {
             // Already NFKC; ASCII upper case is the full upper case of ASCII.
@@ -66,10 +86,55 @@ impl NumberSet {
         } else {
             number.nfkc().collect::<String>().to_uppercase()
         };
-        if !verbatim.chars().any(char::is_alphabetic) {
-            self.verbatim.insert(verbatim, key.to_string());
+        Some(Number {
+            verbatim: (!verbatim.chars().any(char::is_alphabetic)).then_some(verbatim),
+            parts: class_runs(number),
+            key,
+        })
+    }
+}
+
+impl NumberSet {
+    /// Adds invoice `invoice`, numbered `number`.
+    pub(crate) fn add(&mut self, number: Number, invoice: usize) {
+        if let Some(verbatim) = number.verbatim {
+            self.verbatim.insert(verbatim, number.key.clone());
         }
-        self.max_parts = self.max_parts.max(class_runs(number));
+        self.max_parts = self.max_parts.max(number.parts);
+        match self.keys.entry(number.key.into_boxed_str()) {
+            Entry::Occupied(mut docs) => match docs.get_mut() {
+                Docs::One([first]) => *docs.get_mut() = Docs::Many(vec![*first, invoice]),
+                Docs::Many(all) => all.push(invoice),
+            },
+            Entry::Vacant(docs) => {
+                docs.insert(Docs::One([invoice]));
+            }
+        }
+    }
+
+    /// The set of `numbers`, the `i`-th being invoice `i`.
+    pub(crate) fn of(numbers: &[&str]) -> NumberSet {
+        let mut set = NumberSet::default();
+        for (i, n) in numbers.iter().enumerate() {
+            if let Some(number) = Number::new(n, crate::normalize::invoice_key(n)) {
+                set.add(number, i);
+            }
+        }
+        set
+    }
+
+    /// Room for `n` more keys.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.keys.reserve(n);
+    }
+
+    /// The invoices whose key is `key`, in the order they were added.
+    pub(crate) fn invoices(&self, key: &str) -> &[usize] {
+        match self.keys.get(key) {
+            None => &[],
+            Some(Docs::One(one)) => one,
+            Some(Docs::Many(all)) => all,
+        }
     }
 }
 
@@ -524,7 +589,7 @@ fn scan_parts(
                 });
             key.clear();
             invoice_key_nfkc_into(text, &mut key);
-            if usable_key(&key) && numbers.keys.contains(key.as_str()) {
+            if usable_key(&key) && numbers.keys.contains_key(key.as_str()) {
                 matched = Some((j, key.clone()));
                 break;
             }
@@ -544,18 +609,9 @@ fn scan_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::invoice_key;
-
-    fn set(numbers: &[&str]) -> NumberSet {
-        let mut s = NumberSet::default();
-        for n in numbers {
-            s.insert(n, &invoice_key(n));
-        }
-        s
-    }
 
     fn scan(memo: &str, numbers: &[&str]) -> Vec<String> {
-        scan_memo(memo, &set(numbers))
+        scan_memo(memo, &NumberSet::of(numbers))
     }
 
     #[test]

@@ -43,11 +43,7 @@ use allocate::{allocate_client, ClientOutcome, ClientWork};
 #[doc(hidden)]
 #[must_use]
 pub fn scan_memo_for_fuzzing(memo: &str, numbers: &[&str]) -> Vec<String> {
-    let mut set = memo::NumberSet::default();
-    for number in numbers {
-        set.insert(number, &crate::normalize::invoice_key(number));
-    }
-    memo::scan_memo(memo, &set)
+    memo::scan_memo(memo, &memo::NumberSet::of(numbers))
 }
 
 /// The rule that decided which client a payment belongs to (SPEC section 3).
