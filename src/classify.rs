@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -239,7 +240,7 @@ pub fn classify(
     let width = labels.len();
     let items: Vec<AgedItem> = recon
         .open_items
-        .iter()
+        .par_iter()
         .map(|item| {
             let inv = &ledger.invoices[item.invoice];
             let days = days_overdue(config, as_of, inv.date, inv.due);
@@ -279,73 +280,80 @@ pub fn classify(
             .push(item);
     }
 
+    // Each balance is classified on its own, on all threads (an indexed collect keeps their
+    // order).
+    let mut clients: Vec<ClientSummary> = recon
+        .balances
+        .par_iter()
+        .map(|balance| {
+            let key = (&*balance.client, &*balance.currency);
+            let open_items = by_client.get(&key).map_or(&[][..], Vec::as_slice);
+            let mut buckets = vec![Decimal::ZERO; width];
+            for item in open_items {
+                buckets[item.bucket] += item.open;
+            }
+            let client = ledger.clients.get(&*balance.client);
+            let overdue: Decimal = open_items
+                .iter()
+                .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
+                .map(|i| i.open)
+                .sum();
+            let oldest = open_items
+                .iter()
+                .filter(|i| i.open > Decimal::ZERO)
+                .map(|i| i.days_overdue)
+                .max()
+                .unwrap_or(0)
+                .max(0);
+            let days_level = dunning_level(config, ledger, open_items);
+            let last = history
+                .get(&*balance.client)
+                .and_then(|h| h.last().copied());
+            let (level, level_note) = remembered_level(config, days_level, last, as_of);
+            let behaviour = behaviour.get(&key).cloned().unwrap_or_default();
+            let (risk, risk_reasons) = risk(
+                client,
+                balance.open,
+                overdue,
+                oldest,
+                &behaviour,
+                &balance.currency,
+                as_of,
+            );
+            let priority = open_items
+                .iter()
+                .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
+                .map(|i| i.open.to_f64().unwrap_or(0.0) * (1.0 + i.days_overdue as f64 / 30.0))
+                .sum::<f64>()
+                * risk.weight();
+            ClientSummary {
+                client: balance.client.to_string(),
+                name: client.map_or_else(|| balance.client.to_string(), |c| c.name.clone()),
+                currency: balance.currency.to_string(),
+                buckets,
+                open_total: balance.open,
+                overdue,
+                unapplied_credit: balance.unapplied_credit,
+                net_balance: balance.open - balance.unapplied_credit,
+                oldest_days_overdue: oldest,
+                level,
+                days_level,
+                level_note,
+                risk,
+                risk_reasons,
+                behaviour,
+                priority,
+            }
+        })
+        .collect();
     let mut totals: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
-    let mut clients = Vec::with_capacity(recon.balances.len());
-    for balance in &recon.balances {
-        let key = (&*balance.client, &*balance.currency);
-        let open_items = by_client.get(&key).map_or(&[][..], Vec::as_slice);
-        let mut buckets = vec![Decimal::ZERO; width];
-        for item in open_items {
-            buckets[item.bucket] += item.open;
-        }
+    for client in &clients {
         let total = totals
-            .entry(balance.currency.to_string())
+            .entry(client.currency.clone())
             .or_insert_with(|| vec![Decimal::ZERO; width]);
-        for (t, b) in total.iter_mut().zip(&buckets) {
+        for (t, b) in total.iter_mut().zip(&client.buckets) {
             *t += *b;
         }
-        let client = ledger.clients.get(&*balance.client);
-        let overdue: Decimal = open_items
-            .iter()
-            .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
-            .map(|i| i.open)
-            .sum();
-        let oldest = open_items
-            .iter()
-            .filter(|i| i.open > Decimal::ZERO)
-            .map(|i| i.days_overdue)
-            .max()
-            .unwrap_or(0)
-            .max(0);
-        let days_level = dunning_level(config, ledger, open_items);
-        let last = history
-            .get(&*balance.client)
-            .and_then(|h| h.last().copied());
-        let (level, level_note) = remembered_level(config, days_level, last, as_of);
-        let behaviour = behaviour.get(&key).cloned().unwrap_or_default();
-        let (risk, risk_reasons) = risk(
-            client,
-            balance.open,
-            overdue,
-            oldest,
-            &behaviour,
-            &balance.currency,
-            as_of,
-        );
-        let priority = open_items
-            .iter()
-            .filter(|i| i.days_overdue > 0 && i.open > Decimal::ZERO)
-            .map(|i| i.open.to_f64().unwrap_or(0.0) * (1.0 + i.days_overdue as f64 / 30.0))
-            .sum::<f64>()
-            * risk.weight();
-        clients.push(ClientSummary {
-            client: balance.client.to_string(),
-            name: client.map_or_else(|| balance.client.to_string(), |c| c.name.clone()),
-            currency: balance.currency.to_string(),
-            buckets,
-            open_total: balance.open,
-            overdue,
-            unapplied_credit: balance.unapplied_credit,
-            net_balance: balance.open - balance.unapplied_credit,
-            oldest_days_overdue: oldest,
-            level,
-            days_level,
-            level_note,
-            risk,
-            risk_reasons,
-            behaviour,
-            priority,
-        });
     }
     clients.sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
     let mut worklist: Vec<usize> = (0..clients.len())
