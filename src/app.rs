@@ -67,7 +67,8 @@ impl From<ingest::IngestError> for AppError {
     }
 }
 
-/// Runs one command and returns the process exit code.
+/// Runs one command and returns the process exit code. The body of `main`: a batch run leaves
+/// its data to the process exit instead of freeing it.
 #[must_use]
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -368,6 +369,9 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
         .iter()
         .filter(|i| i.severity == Severity::Error)
         .count();
+    // The process ends next: freeing a million invoices and payments one by one took ~0.6 s
+    // of a million-row run, for memory the system takes back at exit anyway.
+    std::mem::forget(outcome);
     Ok(if args.strict && errors > 0 {
         EXIT_DATA_ERRORS
     } else {
