@@ -224,7 +224,7 @@ fn changes(
         .attributions
         .iter()
         .filter(|a| a.client.is_none())
-        .map(|a| ledger.payments[a.payment].id.as_str())
+        .map(|a| &*ledger.payments[a.payment].id)
         .collect();
     let names: Vec<String> = config
         .dunning_levels
@@ -475,7 +475,7 @@ fn letter_entries(
             let invoices: Vec<&str> = letter
                 .items
                 .iter()
-                .map(|&i| o.ledger.invoices[o.class.items[i].invoice].number.as_str())
+                .map(|&i| &*o.ledger.invoices[o.class.items[i].invoice].number)
                 .collect();
             let mut per_currency: std::collections::BTreeMap<&str, Decimal> =
                 std::collections::BTreeMap::new();

@@ -223,7 +223,11 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         parse_ms += started.elapsed().as_millis();
     }
     ledger.issues.append(&mut row_issues);
-    ledger.clients = clients.by_id.into_iter().collect();
+    ledger.clients = clients
+        .by_id
+        .into_iter()
+        .map(|(id, (client, _))| (id, client))
+        .collect();
     let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
 }
@@ -590,13 +594,21 @@ fn date_orders(
 #[derive(Default)]
 struct Clients {
     /// Hashed while rows are read (a million invoices look their client up); sorted once into
-    /// the ledger at the end.
-    by_id: HashMap<String, Client>,
+    /// the ledger at the end. Beside each client, the shared copies of its key and name, made
+    /// by its first invoice.
+    by_id: HashMap<String, (Client, Option<Shared>)>,
     /// Name key -> client id; `None` when two clients share the name.
     by_name: HashMap<String, Option<String>>,
 }
 
+/// A client's key and name as `texts` shares them.
+type Shared = (Arc<str>, Arc<str>);
+
 impl Clients {
+    fn get(&self, id: &str) -> Option<&Client> {
+        self.by_id.get(id).map(|(client, _)| client)
+    }
+
     fn insert(&mut self, client: Client) {
         let key = normalize::name_key(&client.name);
         if !key.is_empty() {
@@ -609,7 +621,7 @@ impl Clients {
                 })
                 .or_insert_with(|| Some(client.id.clone()));
         }
-        self.by_id.insert(client.id.clone(), client);
+        self.by_id.insert(client.id.clone(), (client, None));
     }
 
     /// The client key of an invoice row: its client id, else the id of the one client of that
@@ -621,7 +633,7 @@ impl Clients {
         name: Option<String>,
         email: Option<&String>,
         texts: &mut Interner,
-    ) -> (Arc<str>, Arc<str>) {
+    ) -> Shared {
         let key = match (id, &name) {
             (Some(id), _) => id,
             (None, Some(name)) => self
@@ -632,20 +644,25 @@ impl Clients {
                 .unwrap_or_else(|| name.clone()),
             (None, None) => String::new(),
         };
-        if let Some(client) = self.by_id.get_mut(&key) {
+        if let Some((client, shared)) = self.by_id.get_mut(&key) {
             if client.email.is_none() {
                 client.email = email.cloned();
             }
-            return (texts.get(&key), texts.get(&client.name));
+            return shared
+                .get_or_insert_with(|| (texts.get(&key), texts.get(&client.name)))
+                .clone();
         }
         let display = name.unwrap_or_else(|| key.clone());
         let shared = (texts.get(&key), texts.get(&display));
         self.insert(Client {
-            id: key,
+            id: key.clone(),
             name: display,
             email: email.cloned(),
             ..Client::default()
         });
+        if let Some((_, slot)) = self.by_id.get_mut(&key) {
+            *slot = Some(shared.clone());
+        }
         shared
     }
 }
@@ -671,7 +688,7 @@ fn read_clients(
         match parsed {
             Ok((client, warnings)) => {
                 issues.extend(warnings);
-                if let Some(existing) = clients.by_id.get(&client.id) {
+                if let Some(existing) = clients.get(&client.id) {
                     let mut same = existing.clone();
                     same.origin.clone_from(&client.origin);
                     if same == client {
@@ -1009,14 +1026,13 @@ fn finish_invoice(
     let due = match draft.due {
         Some(due) => due,
         None => clients
-            .by_id
-            .get(&*client)
+            .get(&client)
             .and_then(|c| c.terms)
             .unwrap_or(config.default_terms)
             .due_date(draft.date),
     };
     Invoice {
-        number: draft.number,
+        number: draft.number.into(),
         client,
         client_name,
         date: draft.date,
@@ -1024,10 +1040,10 @@ fn finish_invoice(
         amount: draft.amount,
         currency: texts.get(&draft.currency),
         kind: draft.kind,
-        reference: draft.reference,
+        reference: draft.reference.map(String::into_boxed_str),
         disputed: draft.disputed,
         prepaid: draft.prepaid,
-        email: draft.email,
+        email: draft.email.map(String::into_boxed_str),
         origin: row.origin.clone(),
     }
 }
@@ -1142,13 +1158,13 @@ fn read_payment(
 /// thread).
 fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> Payment {
     Payment {
-        id: draft.id,
+        id: draft.id.into(),
         date: draft.date,
         amount: draft.amount,
         currency: texts.get(&draft.currency),
         client_id: draft.client_id.map(|t| texts.get(&t)),
         payer: draft.payer.map(|t| texts.get(&t)),
-        memo: draft.memo,
+        memo: draft.memo.map(String::into_boxed_str),
         method: draft.method.map(|t| texts.get(&t)),
         origin: row.origin.clone(),
     }
@@ -1171,10 +1187,13 @@ fn dedupe_invoices(
     let mut seen: HashMap<String, Seen> = HashMap::default();
     seen.reserve(invoices.len());
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, (invoice, _)) in invoices.iter().enumerate() {
-        let slot = seen
-            .entry(normalize::invoice_key(&invoice.number))
-            .or_insert(Seen::Once(i));
+    // The keys are worked out on all threads, then looked up in invoice order.
+    let keys: Vec<String> = invoices
+        .par_iter()
+        .map(|(invoice, _)| normalize::invoice_key(&invoice.number))
+        .collect();
+    for (i, key) in keys.into_iter().enumerate() {
+        let slot = seen.entry(key).or_insert(Seen::Once(i));
         match *slot {
             Seen::Once(first) if first == i => {}
             Seen::Once(first) => {
@@ -1255,7 +1274,7 @@ fn dedupe_payments(
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Payment> {
-    let mut seen: HashMap<String, usize> = HashMap::default();
+    let mut seen: HashMap<Box<str>, usize> = HashMap::default();
     seen.reserve(payments.len());
     let mut out: Vec<Payment> = Vec::with_capacity(payments.len());
     for (mut payment, report) in payments {
@@ -1290,7 +1309,7 @@ fn dedupe_payments(
                 Some(&payment.id),
                 format!("payment id {} is already used by {} for another payment; this one is called {new_id}", payment.id, existing.origin),
             ));
-            payment.id = new_id;
+            payment.id = new_id.into();
         }
         seen.insert(payment.id.clone(), out.len());
         out.push(payment);

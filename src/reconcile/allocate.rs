@@ -453,16 +453,11 @@ fn allocate_currency(
     let mut events: Vec<(NaiveDate, &str, EventKind, usize)> = Vec::new();
     for (k, &(p, _)) in payments.iter().enumerate() {
         let pay = &ledger.payments[p];
-        events.push((pay.date, pay.id.as_str(), EventKind::Payment, k));
+        events.push((pay.date, &*pay.id, EventKind::Payment, k));
     }
     for (pos, doc) in book.docs.iter().enumerate() {
         if doc.inv.kind == DocKind::CreditNote {
-            events.push((
-                doc.inv.date,
-                doc.inv.number.as_str(),
-                EventKind::CreditNote,
-                pos,
-            ));
+            events.push((doc.inv.date, &doc.inv.number, EventKind::CreditNote, pos));
         }
     }
     events.sort();

@@ -401,7 +401,7 @@ fn payments(ledger: &Ledger, rec: &Reconciliation) -> Result<InvariantCheck, Rec
                     *credit_listed.entry(a.payment).or_default() += u.amount;
                 }
                 // The failure with the least key is reported, as a check in key order would.
-                let key = (&**client, &*p.currency, p.id.as_str());
+                let key = (&**client, &*p.currency, &*p.id);
                 let applied = moved[a.payment];
                 if p.amount != applied && first.as_ref().is_none_or(|(least, _, _)| key < *least) {
                     first = Some((key, p.amount, applied));

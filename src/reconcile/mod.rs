@@ -158,7 +158,7 @@ impl Allocation {
     /// The number of the invoice, `None` for rule `credit`.
     #[must_use]
     pub fn invoice_number<'a>(&self, ledger: &'a Ledger) -> Option<&'a str> {
-        self.invoice.map(|i| ledger.invoices[i].number.as_str())
+        self.invoice.map(|i| &*ledger.invoices[i].number)
     }
 }
 

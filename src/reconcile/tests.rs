@@ -62,7 +62,7 @@ fn inv(number: &str, client: &str, date: &str, amount: &str) -> Invoice {
     let date = d(date);
     let amount = m(amount);
     Invoice {
-        number: number.to_string(),
+        number: number.into(),
         client: client.into(),
         client_name: "".into(),
         date,
@@ -85,7 +85,7 @@ fn inv(number: &str, client: &str, date: &str, amount: &str) -> Invoice {
 /// An ILS payment with nothing but id, date and amount.
 fn pay(id: &str, date: &str, amount: &str) -> Payment {
     Payment {
-        id: id.to_string(),
+        id: id.into(),
         date: d(date),
         amount: m(amount),
         currency: "ILS".into(),
@@ -113,7 +113,7 @@ impl PaymentExt for Payment {
         self
     }
     fn memo(mut self, memo: &str) -> Self {
-        self.memo = Some(memo.to_string());
+        self.memo = Some(memo.into());
         self
     }
 }
@@ -155,7 +155,7 @@ fn run(config: &Config, ledger: &Ledger, as_of: &str) -> Reconciliation {
 fn open(rec: &Reconciliation, ledger: &Ledger, number: &str) -> Decimal {
     rec.open_items
         .iter()
-        .filter(|o| ledger.invoices[o.invoice].number == number)
+        .filter(|o| &*ledger.invoices[o.invoice].number == number)
         .map(|o| o.open)
         .sum()
 }
@@ -183,21 +183,21 @@ fn allocs(rec: &Reconciliation, ledger: &Ledger) -> Vec<String> {
 fn references<'l>(a: &Attribution, ledger: &'l Ledger) -> Vec<&'l str> {
     a.references
         .iter()
-        .map(|&i| ledger.invoices[i].number.as_str())
+        .map(|&i| &*ledger.invoices[i].number)
         .collect()
 }
 
 fn attribution<'r>(rec: &'r Reconciliation, ledger: &Ledger, payment_id: &str) -> &'r Attribution {
     rec.attributions
         .iter()
-        .find(|a| ledger.payments[a.payment].id == payment_id)
+        .find(|a| &*ledger.payments[a.payment].id == payment_id)
         .expect("payment attributed")
 }
 
 fn settled(rec: &Reconciliation, ledger: &Ledger) -> Vec<(String, NaiveDate)> {
     rec.settlements
         .iter()
-        .map(|s| (ledger.invoices[s.invoice].number.clone(), s.paid_on))
+        .map(|s| (ledger.invoices[s.invoice].number.to_string(), s.paid_on))
         .collect()
 }
 
@@ -307,7 +307,7 @@ fn overpayment_becomes_client_credit() {
 #[test]
 fn credit_note_with_reference_goes_to_its_invoice() {
     let mut note = inv("CN-1", "C1", "2026-01-15", "-200");
-    note.reference = Some("b-2".to_string());
+    note.reference = Some("b-2".into());
     let l = ledger(
         &[("C1", "Acme")],
         vec![
@@ -960,7 +960,7 @@ fn build(spec: &Spec) -> (Config, Ledger, NaiveDate) {
             i.prepaid = (amount / Decimal::TWO).round_dp(2);
         }
         if credit && reference && k > 0 {
-            i.reference = Some(format!("{}", 1000 + k - 1));
+            i.reference = Some(format!("{}", 1000 + k - 1).into());
         }
         invoices.push(i);
     }
@@ -973,10 +973,10 @@ fn build(spec: &Spec) -> (Config, Ledger, NaiveDate) {
         let n = invoices.len().max(1);
         match route {
             0 => p.client_id = Some(clients[c].0.as_str().into()),
-            1 => p.memo = Some(format!("inv {} and {}", 1000 + (k % n), 1000 + (k * 7 % n))),
+            1 => p.memo = Some(format!("inv {} and {}", 1000 + (k % n), 1000 + (k * 7 % n)).into()),
             2 => p.payer = Some(clients[c].1.into()),
             3 => p.payer = Some(format!("{}z", clients[c].1).into()),
-            4 => p.memo = Some(format!("תשלום {} ו-{}", 1000 + (k % n), cents)),
+            4 => p.memo = Some(format!("תשלום {} ו-{}", 1000 + (k % n), cents).into()),
             _ => p.payer = Some("nobody at all".into()),
         }
         payments.push(p);

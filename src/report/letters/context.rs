@@ -242,9 +242,12 @@ pub fn build(
     let email = client
         .and_then(|c| c.email.clone())
         .or_else(|| {
-            items
-                .iter()
-                .find_map(|&i| ledger.invoices[class.items[i].invoice].email.clone())
+            items.iter().find_map(|&i| {
+                ledger.invoices[class.items[i].invoice]
+                    .email
+                    .as_deref()
+                    .map(str::to_string)
+            })
         })
         .unwrap_or_default();
 
@@ -259,7 +262,7 @@ pub fn build(
         let inv = &ledger.invoices[item.invoice];
         let cur: &str = &inv.currency;
         invoices.push(InvoiceLine {
-            number: bounded(inv.number.clone(), NAME_CHARS),
+            number: bounded(inv.number.to_string(), NAME_CHARS),
             date: date(inv.date, language),
             due: date(inv.due, language),
             date_short: short_date(inv.date, language),
@@ -285,7 +288,7 @@ pub fn build(
             if let Some(last) = last.filter(|l| as_of <= *l && item.open > Decimal::ZERO) {
                 let off = round_money(item.open * d.percent / Decimal::ONE_HUNDRED, cur);
                 discount_lines.push(DiscountLine {
-                    number: inv.number.clone(),
+                    number: inv.number.to_string(),
                     discount: money(off, cur),
                     pay: money(item.open - off, cur),
                     last_date: date(last, language),

@@ -179,10 +179,12 @@ fn client_email(ledger: &Ledger, class: &Classification, letter: &Letter) -> Opt
         .get(&letter.client)
         .and_then(|c| c.email.clone())
         .or_else(|| {
-            letter
-                .items
-                .iter()
-                .find_map(|&i| ledger.invoices[class.items[i].invoice].email.clone())
+            letter.items.iter().find_map(|&i| {
+                ledger.invoices[class.items[i].invoice]
+                    .email
+                    .as_deref()
+                    .map(str::to_string)
+            })
         })
         .map(|e| e.trim().to_string())
         .filter(|e| e.contains('@'))
