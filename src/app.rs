@@ -301,6 +301,9 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
             return Err(e);
         }
     };
+    // No writer reads the attributions (the counts use `unmatched_payments`): freed before the
+    // write stage, whose workbook holds the run's peak.
+    drop(std::mem::take(&mut outcome.recon.attributions));
     let started = Instant::now();
     let bar = progress::spinner("write");
     let parts = match write_outputs(&folder.temp, &config, &head, &outcome) {

@@ -209,14 +209,7 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
     counts.insert("clients", ledger.clients.len());
     counts.insert("left_out_invoices_after_as_of", recon.left_out.invoices);
     counts.insert("left_out_payments_after_as_of", recon.left_out.payments);
-    counts.insert(
-        "unmatched_payments",
-        recon
-            .attributions
-            .iter()
-            .filter(|a| a.client.is_none())
-            .count(),
-    );
+    counts.insert("unmatched_payments", recon.unmatched_payments());
     counts.insert("open_items", recon.open_items.len());
     counts.insert("allocations", recon.allocations.len());
     counts.insert(

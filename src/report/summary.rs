@@ -155,12 +155,7 @@ pub fn facts<'a>(
         *levels.entry(name).or_default() += 1;
         *risks.entry(risk.as_str()).or_default() += 1;
     }
-    let unmatched = o
-        .recon
-        .attributions
-        .iter()
-        .filter(|a| a.client.is_none())
-        .count();
+    let unmatched = o.recon.unmatched_payments();
     let client_credits = o
         .recon
         .unapplied
