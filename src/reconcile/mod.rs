@@ -235,6 +235,9 @@ pub struct LeftOut {
 #[derive(Clone, Debug, Default)]
 pub struct Reconciliation {
     pub as_of: Option<NaiveDate>,
+    /// Every payment of the run and its client. No output reads it: `arrears run` frees it
+    /// before writing (tens of MB at a million payments). Count unmatched payments with
+    /// [`Reconciliation::unmatched_payments`].
     pub attributions: Vec<Attribution>,
     pub allocations: Vec<Allocation>,
     pub open_items: Vec<OpenItem>,
@@ -243,6 +246,15 @@ pub struct Reconciliation {
     pub balances: Vec<Balance>,
     pub invariants: Vec<InvariantCheck>,
     pub left_out: LeftOut,
+}
+
+impl Reconciliation {
+    /// Payments attributed to no client: each is unapplied with no client (a client's credit
+    /// names its client).
+    #[must_use]
+    pub fn unmatched_payments(&self) -> usize {
+        self.unapplied.iter().filter(|u| u.client.is_none()).count()
+    }
 }
 
 /// Wall time of a stage's parts in ms, for `run.json`'s `timings_ms` only.
@@ -345,41 +357,36 @@ pub fn reconcile_timed(
     let mut work: Vec<ClientWork<'_>> = work.into_values().collect();
     work.sort_unstable_by(|a, b| a.client.cmp(b.client));
     let bar = crate::progress::bar(work.len() as u64, "allocate");
-    let outcomes: Vec<ClientOutcome> = work
-        .par_iter()
-        .map(|w| {
-            let mut outcome = allocate_client(config, ledger, w);
-            sort_client(&mut outcome, ledger);
-            bar.inc(1);
-            outcome
-        })
-        .collect();
-    bar.finish_and_clear();
-
     let mut rec = Reconciliation {
         as_of: Some(as_of),
-        attributions: attributed,
         left_out,
         unapplied,
         ..Reconciliation::default()
     };
-    // Sized once: grown by doubling, each vector held its old and new buffers at every step
-    // and ended with up to twice the room it needed (a large month has a million allocations).
-    let total = |len: fn(&ClientOutcome) -> usize| outcomes.iter().map(len).sum::<usize>();
-    rec.allocations
-        .reserve_exact(total(|o| o.allocations.len()));
-    rec.open_items.reserve_exact(total(|o| o.open_items.len()));
-    rec.unapplied.reserve_exact(total(|o| o.unapplied.len()));
-    rec.settlements
-        .reserve_exact(total(|o| o.settlements.len()));
-    rec.balances.reserve_exact(total(|o| o.balances.len()));
-    for mut outcome in outcomes {
-        rec.allocations.append(&mut outcome.allocations);
-        rec.open_items.append(&mut outcome.open_items);
-        rec.unapplied.append(&mut outcome.unapplied);
-        rec.settlements.append(&mut outcome.settlements);
-        rec.balances.append(&mut outcome.balances);
+    // A chunk of clients at a time, each client on any thread, appended in client order. All
+    // clients' outcomes at once were, beside the vectors they are appended to, a second copy
+    // of every allocation and open item: at a million invoices the run's peak (+165 MB for
+    // half a second). A chunk's vectors are freed before the next chunk reuses their memory.
+    for chunk in work.chunks(ALLOCATE_CHUNK) {
+        let outcomes: Vec<ClientOutcome> = chunk
+            .par_iter()
+            .map(|w| {
+                let mut outcome = allocate_client(config, ledger, w);
+                sort_client(&mut outcome, ledger);
+                bar.inc(1);
+                outcome
+            })
+            .collect();
+        for mut outcome in outcomes {
+            rec.allocations.append(&mut outcome.allocations);
+            rec.open_items.append(&mut outcome.open_items);
+            rec.unapplied.append(&mut outcome.unapplied);
+            rec.settlements.append(&mut outcome.settlements);
+            rec.balances.append(&mut outcome.balances);
+        }
     }
+    bar.finish_and_clear();
+    rec.attributions = attributed;
     sort(&mut rec, ledger);
     let allocate_ms = started.elapsed().as_millis();
     let started = std::time::Instant::now();
@@ -391,6 +398,9 @@ pub fn reconcile_timed(
     ];
     Ok((rec, timings))
 }
+
+/// Clients allocated at once: enough to keep every thread busy.
+const ALLOCATE_CHUNK: usize = 4096;
 
 /// The documented order of every output vector; allocations, open items and balances are
 /// already in order (see [`sort_client`]).
