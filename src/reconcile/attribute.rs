@@ -51,10 +51,16 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
+        // Invoices share their client's key and name (ingest interns them): a text is looked
+        // at once per shared copy, found by its address, not once per invoice.
+        let address = |text: &Arc<str>| Arc::as_ptr(text).cast::<u8>().addr();
         let mut keys: HashMap<&str, Arc<str>> = HashMap::default();
+        let mut seen_keys: HashSet<usize> = HashSet::default();
         for inv in &ledger.invoices {
-            keys.entry(&inv.client)
-                .or_insert_with(|| Arc::clone(&inv.client));
+            if seen_keys.insert(address(&inv.client)) {
+                keys.entry(&inv.client)
+                    .or_insert_with(|| Arc::clone(&inv.client));
+            }
         }
         let mut exact_ids = HashMap::default();
         let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::default();
@@ -95,8 +101,11 @@ impl<'a> Index<'a> {
         // A client's name repeats on each of its invoices; normalising it (NFKC, suffixes) once
         // per distinct (name, client) pair instead of once per invoice.
         let mut seen: HashSet<(&str, &str)> = HashSet::default();
+        let mut seen_copies: HashSet<(usize, usize)> = HashSet::default();
         for (i, inv) in ledger.invoices.iter().enumerate() {
-            if !invoice_in_run[i] {
+            if !invoice_in_run[i]
+                || !seen_copies.insert((address(&inv.client_name), address(&inv.client)))
+            {
                 continue;
             }
             if !inv.client_name.trim().is_empty() && seen.insert((&inv.client_name, &inv.client)) {
