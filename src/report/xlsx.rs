@@ -84,10 +84,11 @@ fn io_error(e: XlsxError) -> std::io::Error {
     }
 }
 
-/// How hard the workbook is compressed (1–9). At 1M invoices, level 3 saves the sheets in 21 s
-/// instead of 27 s at the default 6, for a file 13% larger (121 MB against 107 MB); level 1
-/// takes 17 s but the file grows 61% (BENCHMARKS.md).
-pub const ZIP_LEVEL: u8 = 3;
+/// How hard the workbook is compressed (1–9). The save deflates every sheet on one thread, at
+/// the end of the run. At 1M invoices the sheets hold 906 MB of XML; deflating it takes 4.5 s at
+/// level 2 (124 MB), 6.2 s at 3 (115 MB), 13.7 s at the default 6 (102 MB) and 2.7 s at 1, whose
+/// file is a third larger again (164 MB) (BENCHMARKS.md).
+pub const ZIP_LEVEL: u8 = 2;
 
 /// [`build`] with `max_rows` rows per sheet (Excel's limit, or fewer in tests of the
 /// continuation sheets).
