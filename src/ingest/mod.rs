@@ -12,6 +12,7 @@ pub mod source;
 pub mod table;
 pub mod value;
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -168,7 +169,9 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         read_ms += started.elapsed().as_millis();
         let started = std::time::Instant::now();
         let mut invoices = Vec::new();
+        let mut numbers = InvoiceNumbers::default();
         let mut payments = Vec::new();
+        let mut payment_ids = PaymentIds::default();
         for result in located {
             let located = result?;
             ledger.issues.extend(located.issues);
@@ -196,6 +199,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         &mut clients,
                         &mut texts,
                         &mut invoices,
+                        &mut numbers,
                         &mut row_issues,
                     ),
                     TableKind::Payments => read_payments(
@@ -203,9 +207,9 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         &table,
                         &header,
                         report,
-                        index,
                         &mut texts,
                         &mut payments,
+                        &mut payment_ids,
                         &mut row_issues,
                     ),
                 }
@@ -214,10 +218,14 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         match kind {
             TableKind::Clients => {}
             TableKind::Invoices => {
-                ledger.invoices = dedupe_invoices(invoices, &mut ledger.inputs, &mut row_issues);
+                ledger.invoices =
+                    dedupe_invoices(invoices, numbers, &mut ledger.inputs, &mut row_issues);
             }
             TableKind::Payments => {
-                ledger.payments = dedupe_payments(payments, &mut ledger.inputs, &mut row_issues);
+                // The duplicates among the payments were settled as they were read; their
+                // issues follow the row issues, as the invoices' do.
+                row_issues.append(&mut payment_ids.issues);
+                ledger.payments = payments;
             }
         }
         parse_ms += started.elapsed().as_millis();
@@ -842,28 +850,25 @@ fn read_invoices(
     clients: &mut Clients,
     texts: &mut Interner,
     invoices: &mut Vec<(Invoice, usize)>,
+    numbers: &mut InvoiceNumbers,
     issues: &mut Vec<Issue>,
 ) {
     use Field::*;
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[InvoiceDate, DueDate], report, issues);
-    // Everything row-local parses on all threads (indexed collect: row order kept); resolving
-    // the client, which depends on the rows before, runs afterwards in row order. A chunk at a
-    // time, so that only one chunk's drafts are held beside the invoices.
+    // Everything row-local parses on all threads; resolving the client, which depends on the
+    // rows before, runs in row order.
     invoices.reserve(rows.len());
-    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
-        let parsed: Vec<Option<Result<InvoiceDraft, LateError>>> = chunk
-            .par_iter()
-            .map(|row| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders)))
-            .collect();
-        chunk.iter().zip(parsed)
-    }) {
+    let parse =
+        |row: &Row<'_>| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders));
+    parse_in_order(&rows, parse, |row, parsed| {
         match parsed {
             None => {
                 issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
                 report.ignored += 1;
             }
-            Some(Ok(draft)) => {
+            Some(Ok((draft, key))) => {
+                numbers.add(key, invoices.len());
                 invoices.push((
                     finish_invoice(config, row, draft, clients, texts),
                     report_index,
@@ -880,12 +885,38 @@ fn read_invoices(
                 report.rejected += 1;
             }
         }
-    }
+    });
 }
 
 /// Rows parsed in parallel at once: enough to keep every thread busy, few enough that the
 /// parsed drafts of a million-row table are not all held at the same time.
 const PARSE_CHUNK: usize = 1 << 16;
+
+/// Parses `rows` on all threads and hands each result to `finish` in row order. A chunk at a
+/// time: `finish` takes one chunk on this thread while the next chunk is being parsed, so the
+/// work that must follow row order (clients, shared texts, duplicates) overlaps the parsing,
+/// and only two chunks' drafts are held at once.
+fn parse_in_order<'r, R: Sync, D: Send>(
+    rows: &'r [R],
+    parse: impl Fn(&R) -> D + Sync,
+    mut finish: impl FnMut(&'r R, D) + Send,
+) {
+    let parse_chunk = |chunk: &'r [R]| (chunk, chunk.par_iter().map(&parse).collect::<Vec<D>>());
+    let mut chunks = rows.chunks(PARSE_CHUNK);
+    let mut current = chunks.next().map(parse_chunk);
+    while let Some((chunk, parsed)) = current {
+        let next = chunks.next();
+        current = rayon::join(
+            || {
+                for (row, draft) in chunk.iter().zip(parsed) {
+                    finish(row, draft);
+                }
+            },
+            || next.map(parse_chunk),
+        )
+        .1;
+    }
+}
 
 /// An invoice row with every row-local field parsed; the client is not resolved yet.
 struct InvoiceDraft {
@@ -923,7 +954,7 @@ fn parse_invoice(
     config: &Config,
     row: &Row<'_>,
     orders: &BTreeMap<Field, ColumnOrder>,
-) -> Result<InvoiceDraft, LateError> {
+) -> Result<(InvoiceDraft, String), LateError> {
     use Field::*;
     let number = row
         .text(Number)
@@ -993,20 +1024,24 @@ fn parse_invoice(
     let due = row.date(DueDate, orders).map_err(late)?;
     let reference = row.text(Reference);
     let disputed = row.flag(Disputed).map_err(late)?;
-    Ok(InvoiceDraft {
-        number,
-        client_id,
-        client_name,
-        email,
-        date,
-        due,
-        amount,
-        currency,
-        kind,
-        reference,
-        disputed,
-        prepaid,
-    })
+    let key = normalize::invoice_key(&number);
+    Ok((
+        InvoiceDraft {
+            number,
+            client_id,
+            client_name,
+            email,
+            date,
+            due,
+            amount,
+            currency,
+            kind,
+            reference,
+            disputed,
+            prepaid,
+        },
+        key,
+    ))
 }
 
 /// Resolves the draft's client (in row order: it may register a client) and its due date.
@@ -1054,9 +1089,9 @@ fn read_payments(
     table: &RawTable,
     header: &HeaderMatch,
     report: &mut InputReport,
-    report_index: usize,
     texts: &mut Interner,
-    payments: &mut Vec<(Payment, usize)>,
+    payments: &mut Vec<Payment>,
+    ids: &mut PaymentIds,
     issues: &mut Vec<Issue>,
 ) {
     use Field::*;
@@ -1066,28 +1101,20 @@ fn read_payments(
         || "payment".to_string(),
         |s| s.to_string_lossy().to_string(),
     );
-    // Rows parse on all threads, a chunk at a time; the indexed collect keeps row order.
+    // Rows parse on all threads; sharing their texts and settling duplicate ids run in row
+    // order.
     payments.reserve(rows.len());
-    for (row, parsed) in rows.chunks(PARSE_CHUNK).flat_map(|chunk| {
-        let parsed: Vec<Option<Result<Option<PaymentDraft>, Issue>>> = chunk
-            .par_iter()
-            .map(|row| {
-                (!is_totals_row(row, PaymentDate))
-                    .then(|| read_payment(config, row, &orders, &stem))
-            })
-            .collect();
-        chunk.iter().zip(parsed)
-    }) {
+    let parse = |row: &Row<'_>| {
+        (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
+    };
+    parse_in_order(&rows, parse, |row, parsed| {
         let Some(parsed) = parsed else {
             issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
             report.ignored += 1;
-            continue;
+            return;
         };
         match parsed {
-            Ok(Some(draft)) => {
-                payments.push((finish_payment(row, draft, texts), report_index));
-                report.used += 1;
-            }
+            Ok(Some(draft)) => ids.push(payments, finish_payment(row, draft, texts), report),
             Ok(None) => {
                 report.ignored += 1;
                 issues.push(row.issue(
@@ -1101,7 +1128,7 @@ fn read_payments(
                 report.rejected += 1;
             }
         }
-    }
+    });
 }
 
 /// A payment row with every field parsed; its repeated texts are not shared yet.
@@ -1170,39 +1197,49 @@ fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> P
     }
 }
 
-/// Applies the duplicate rule of SPEC section 1: the same invoice number twice with identical
-/// content counts once (warning); with different content every row of that number is left out
-/// (error).
+/// The invoice numbers read so far, by their key (SPEC section 1's duplicate rule): the one
+/// invoice with each, or the group of invoices sharing it. A list is made only for numbers
+/// that repeat, not for each of a million invoices.
+#[derive(Default)]
+struct InvoiceNumbers {
+    seen: HashMap<String, Seen>,
+    groups: Vec<Vec<usize>>,
+}
+
+/// Where an invoice key was seen: the index of its one invoice, or of its group.
+enum Seen {
+    Once(usize),
+    Group(usize),
+}
+
+impl InvoiceNumbers {
+    /// Notes that invoice `index` (in reading order) has the number key `key`.
+    fn add(&mut self, key: String, index: usize) {
+        match self.seen.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(Seen::Once(index));
+            }
+            Entry::Occupied(mut slot) => match *slot.get() {
+                Seen::Once(first) => {
+                    slot.insert(Seen::Group(self.groups.len()));
+                    self.groups.push(vec![first, index]);
+                }
+                Seen::Group(g) => self.groups[g].push(index),
+            },
+        }
+    }
+}
+
+/// Applies the duplicate rule of SPEC section 1 to the invoices `numbers` found sharing a
+/// number: identical content counts once (warning); with different content every row of that
+/// number is left out (error).
 fn dedupe_invoices(
     invoices: Vec<(Invoice, usize)>,
+    numbers: InvoiceNumbers,
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Invoice> {
-    // Key -> the one row with it, or the group of rows sharing it: a list is made only for
-    // numbers that repeat, not for each of a million invoices.
-    enum Seen {
-        Once(usize),
-        Group(usize),
-    }
-    let mut seen: HashMap<String, Seen> = HashMap::default();
-    seen.reserve(invoices.len());
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    // The keys are worked out on all threads, then looked up in invoice order.
-    let keys: Vec<String> = invoices
-        .par_iter()
-        .map(|(invoice, _)| normalize::invoice_key(&invoice.number))
-        .collect();
-    for (i, key) in keys.into_iter().enumerate() {
-        let slot = seen.entry(key).or_insert(Seen::Once(i));
-        match *slot {
-            Seen::Once(first) if first == i => {}
-            Seen::Once(first) => {
-                *slot = Seen::Group(groups.len());
-                groups.push(vec![first, i]);
-            }
-            Seen::Group(g) => groups[g].push(i),
-        }
-    }
+    let InvoiceNumbers { seen, groups } = numbers;
     drop(seen);
     let same = |a: &Invoice, b: &Invoice| {
         a.client == b.client
@@ -1267,19 +1304,28 @@ fn dedupe_invoices(
         .collect()
 }
 
-/// Payments with the same id: identical rows (an overlap of two bank exports) count once
-/// (warning); different rows keep both, the later one with its row number added to its id.
-fn dedupe_payments(
-    payments: Vec<(Payment, usize)>,
-    reports: &mut [InputReport],
-    issues: &mut Vec<Issue>,
-) -> Vec<Payment> {
-    let mut seen: HashMap<Box<str>, usize> = HashMap::default();
-    seen.reserve(payments.len());
-    let mut out: Vec<Payment> = Vec::with_capacity(payments.len());
-    for (mut payment, report) in payments {
-        if let Some(&first) = seen.get(&payment.id) {
-            let existing = &out[first];
+/// The payment ids read so far. Payments with the same id: identical rows (an overlap of two
+/// bank exports) count once (warning); different rows keep both, the later one with its row
+/// number added to its id.
+#[derive(Default)]
+struct PaymentIds {
+    /// Id -> index in the payments.
+    seen: HashMap<Box<str>, usize>,
+    /// The warnings about repeated ids, in reading order.
+    issues: Vec<Issue>,
+}
+
+impl PaymentIds {
+    /// Adds `payment`, read from the table of `report`, to `payments` unless it repeats one
+    /// already there.
+    fn push(
+        &mut self,
+        payments: &mut Vec<Payment>,
+        mut payment: Payment,
+        report: &mut InputReport,
+    ) {
+        if let Some(&first) = self.seen.get(&payment.id) {
+            let existing = &payments[first];
             let identical = existing.date == payment.date
                 && existing.amount == payment.amount
                 && existing.currency == payment.currency
@@ -1287,9 +1333,8 @@ fn dedupe_payments(
                 && existing.payer == payment.payer
                 && existing.memo == payment.memo;
             if identical {
-                reports[report].used -= 1;
-                reports[report].duplicates += 1;
-                issues.push(Issue::at(
+                report.duplicates += 1;
+                self.issues.push(Issue::at(
                     Severity::Warning,
                     &payment.origin,
                     None,
@@ -1299,10 +1344,10 @@ fn dedupe_payments(
                         payment.id, existing.origin
                     ),
                 ));
-                continue;
+                return;
             }
             let new_id = format!("{}#{}", payment.id, payment.origin.row);
-            issues.push(Issue::at(
+            self.issues.push(Issue::at(
                 Severity::Warning,
                 &payment.origin,
                 None,
@@ -1311,8 +1356,8 @@ fn dedupe_payments(
             ));
             payment.id = new_id.into();
         }
-        seen.insert(payment.id.clone(), out.len());
-        out.push(payment);
+        self.seen.insert(payment.id.clone(), payments.len());
+        payments.push(payment);
+        report.used += 1;
     }
-    out
 }
