@@ -172,6 +172,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         let mut numbers = InvoiceNumbers::default();
         let mut payments = Vec::new();
         let mut payment_ids = PaymentIds::default();
+        let mut spent = Vec::new();
         for result in located {
             let located = result?;
             ledger.issues.extend(located.issues);
@@ -213,18 +214,25 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
                         &mut row_issues,
                     ),
                 }
+                spent.push(table);
             }
         }
+        // The kind's tables, a million rows of cells, are freed on one thread while the
+        // duplicates are settled (and their maps freed) on the other.
+        let free = move || drop(spent);
         match kind {
-            TableKind::Clients => {}
+            TableKind::Clients => free(),
             TableKind::Invoices => {
+                let inputs = &mut ledger.inputs;
+                let issues = &mut row_issues;
                 ledger.invoices =
-                    dedupe_invoices(invoices, numbers, &mut ledger.inputs, &mut row_issues);
+                    rayon::join(free, || dedupe_invoices(invoices, numbers, inputs, issues)).1;
             }
             TableKind::Payments => {
                 // The duplicates among the payments were settled as they were read; their
                 // issues follow the row issues, as the invoices' do.
                 row_issues.append(&mut payment_ids.issues);
+                rayon::join(free, move || drop(payment_ids));
                 ledger.payments = payments;
             }
         }
@@ -553,9 +561,9 @@ enum ColumnOrder {
 }
 
 /// Decides the day/month order of every date column of a table from its data.
-fn date_orders(
+fn date_orders<'a>(
     config: &Config,
-    rows: &[Row<'_>],
+    rows: &[Row<'a>],
     fields: &[Field],
     report: &mut InputReport,
     issues: &mut Vec<Issue>,
@@ -569,7 +577,33 @@ fn date_orders(
             continue;
         }
         let column = rows[0].column(field).to_string();
-        let cells = rows.iter().filter_map(|r| r.cell(field));
+        // The first cell that proves each order, found on all threads: deciding on those two
+        // alone, in row order, is what a scan of the whole column decides.
+        type First<'c> = Option<(usize, &'c Cell)>;
+        let earlier = |a: First<'a>, b: First<'a>| match (a, b) {
+            (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
+            (x, y) => x.or(y),
+        };
+        let (day_first, month_first) = rows
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.cell(field).map(|c| (i, c)))
+            .fold(
+                || (None, None),
+                |(day, month): (First<'a>, First<'a>), (i, cell)| match value::date_hint(cell) {
+                    value::DateHint::DayFirst => (day.or(Some((i, cell))), month),
+                    value::DateHint::MonthFirst => (day, month.or(Some((i, cell)))),
+                    value::DateHint::NoHint => (day, month),
+                },
+            )
+            .reduce(
+                || (None, None),
+                |(d1, m1), (d2, m2)| (earlier(d1, d2), earlier(m1, m2)),
+            );
+        let mut proving: Vec<(usize, &Cell)> =
+            [day_first, month_first].into_iter().flatten().collect();
+        proving.sort_by_key(|&(i, _)| i);
+        let cells = proving.into_iter().map(|(_, cell)| cell);
         match value::decide_date_order(cells, config.date_order) {
             Ok((order, decided)) => {
                 orders.insert(field, ColumnOrder::Fixed(order));
@@ -617,8 +651,8 @@ impl Clients {
         self.by_id.get(id).map(|(client, _)| client)
     }
 
-    fn insert(&mut self, client: Client) {
-        let key = normalize::name_key(&client.name);
+    /// Adds `client`, whose name's [`normalize::name_key`] is `key`.
+    fn insert(&mut self, client: Client, key: String) {
         if !key.is_empty() {
             self.by_name
                 .entry(key)
@@ -662,12 +696,16 @@ impl Clients {
         }
         let display = name.unwrap_or_else(|| key.clone());
         let shared = (texts.get(&key), texts.get(&display));
-        self.insert(Client {
-            id: key.clone(),
-            name: display,
-            email: email.cloned(),
-            ..Client::default()
-        });
+        let name_key = normalize::name_key(&display);
+        self.insert(
+            Client {
+                id: key.clone(),
+                name: display,
+                email: email.cloned(),
+                ..Client::default()
+            },
+            name_key,
+        );
         if let Some((_, slot)) = self.by_id.get_mut(&key) {
             *slot = Some(shared.clone());
         }
@@ -686,15 +724,21 @@ fn read_clients(
     use Field::*;
     let rows = data_rows(table, header, report, issues);
     let orders = date_orders(config, &rows, &[LastContact, PromisedDate], report, issues);
-    // Rows parse on all threads (an indexed collect keeps row order); duplicates are decided
-    // afterwards in row order, so issues come out in the same order for any thread count.
+    // Rows parse on all threads (an indexed collect keeps row order), each with its name's
+    // key; duplicates are decided afterwards in row order, so issues come out in the same order
+    // for any thread count.
     let parsed: Vec<_> = rows
         .par_iter()
-        .map(|row| read_client(row, &orders))
+        .map(|row| {
+            read_client(row, &orders).map(|(client, warnings)| {
+                let name_key = normalize::name_key(&client.name);
+                (client, warnings, name_key)
+            })
+        })
         .collect();
     for (row, parsed) in rows.iter().zip(parsed) {
         match parsed {
-            Ok((client, warnings)) => {
+            Ok((client, warnings, name_key)) => {
                 issues.extend(warnings);
                 if let Some(existing) = clients.get(&client.id) {
                     let mut same = existing.clone();
@@ -717,7 +761,7 @@ fn read_clients(
                     }
                     continue;
                 }
-                clients.insert(client);
+                clients.insert(client, name_key);
                 report.used += 1;
             }
             Err(issue) => {
@@ -859,6 +903,7 @@ fn read_invoices(
     // Everything row-local parses on all threads; resolving the client, which depends on the
     // rows before, runs in row order.
     invoices.reserve(rows.len());
+    numbers.seen.reserve(rows.len());
     let parse =
         |row: &Row<'_>| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders));
     parse_in_order(&rows, parse, |row, parsed| {
@@ -1104,6 +1149,7 @@ fn read_payments(
     // Rows parse on all threads; sharing their texts and settling duplicate ids run in row
     // order.
     payments.reserve(rows.len());
+    ids.seen.reserve(rows.len());
     let parse = |row: &Row<'_>| {
         (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
     };

@@ -35,6 +35,7 @@ use std::sync::{Arc, Once};
 use calamine::{Data, DataRef, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 use chrono::NaiveDate;
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252, WINDOWS_1255};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::table::{Cell, RawTable};
@@ -198,7 +199,25 @@ pub fn read_bytes(
             file: display.to_string(),
         });
     }
-    let sha256 = hex(&Sha256::digest(bytes));
+    // The file's hash is worked out beside the reading.
+    let (sha256, read) = rayon::join(
+        || hex(&Sha256::digest(bytes)),
+        || read_tables(bytes, display, encoding),
+    );
+    let (tables, text_format) = read?;
+    Ok(SourceFile {
+        tables,
+        sha256,
+        text_format,
+    })
+}
+
+/// The tables of a file and, for a text file, its encoding and delimiter.
+fn read_tables(
+    bytes: &[u8],
+    display: &str,
+    encoding: Option<&'static Encoding>,
+) -> Result<(Vec<RawTable>, Option<String>), SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
     let (tables, text_format) = match format {
@@ -223,11 +242,7 @@ pub fn read_bytes(
             (vec![table], Some(format))
         }
     };
-    Ok(SourceFile {
-        tables,
-        sha256,
-        text_format,
-    })
+    Ok((tables, text_format))
 }
 
 /// Lower-case hex of a digest.
@@ -1052,15 +1067,115 @@ fn detect_delimiter(text: &str) -> u8 {
     best.0
 }
 
-/// Splits the text into rows of cells, one row per line as a text editor numbers them.
+/// Splits the text into rows of cells, one row per line as a text editor numbers them. A large
+/// file is split at line ends into pieces read on all threads; the pieces are kept only when
+/// each one started where reading the whole file in order would have started a record (a
+/// quoted field with line breaks can span a split), else the file is read in order.
 fn split_records(text: &str, delimiter: u8, file: &str) -> Result<Vec<Vec<Cell>>, SourceError> {
+    let pieces = (rayon::current_num_threads() * PIECES_PER_THREAD).min(text.len() / PIECE_MIN);
+    split_records_in(text, delimiter, file, pieces)
+}
+
+/// Pieces per thread: a few, so that a slow piece does not leave a thread waiting.
+const PIECES_PER_THREAD: usize = 4;
+/// The smallest piece worth a thread of its own (bytes).
+const PIECE_MIN: usize = 1 << 20;
+
+/// [`split_records`] with the text split into (at most) `pieces` pieces.
+fn split_records_in(
+    text: &str,
+    delimiter: u8,
+    file: &str,
+    pieces: usize,
+) -> Result<Vec<Vec<Cell>>, SourceError> {
+    let bytes = text.as_bytes();
+    // Each piece starts just after a line feed near an equal share of the text.
+    let mut starts: Vec<usize> = vec![0];
+    for k in 1..pieces {
+        let near = text.len() / pieces * k;
+        if let Some(lf) = bytes[near..].iter().position(|&b| b == b'\n') {
+            let start = near + lf + 1;
+            if start < text.len() && starts.last().is_some_and(|&last| last < start) {
+                starts.push(start);
+            }
+        }
+    }
+    if starts.len() > 1 {
+        starts.push(text.len());
+        let read: Vec<Result<Piece, SourceError>> = starts
+            .par_windows(2)
+            .map(|w| read_piece(text, w[0], w[1], delimiter, file))
+            .collect();
+        if let Ok(read) = read.into_iter().collect::<Result<Vec<Piece>, _>>() {
+            // Piece i + 1 began at a record when piece i, read on past its end, found its next
+            // record exactly where piece i + 1 found its first; when piece i read on to the end
+            // of the text, piece i + 1 must have found no record at all.
+            let agree = |w: &[Piece]| {
+                w[0].next == w[1].first && (w[0].next.is_some() || w[1].next.is_none())
+            };
+            if read.windows(2).all(agree) {
+                let total = read.iter().map(|p| p.line_feeds).sum::<usize>() + 1;
+                let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(total);
+                let mut lines_before: usize = 0;
+                for piece in read {
+                    for (index, cells) in piece.records {
+                        place_row(&mut rows, lines_before.saturating_add(index), cells);
+                    }
+                    lines_before += piece.line_feeds;
+                }
+                return Ok(rows);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (index, cells) in read_piece(text, 0, text.len(), delimiter, file)?.records {
+        place_row(&mut rows, index, cells);
+    }
+    Ok(rows)
+}
+
+/// Adds the record that begins on the 0-based line `index` to `rows`: blank lines and the
+/// continuation lines of multi-line fields become empty rows, so that row index + 1 is the
+/// editor's line number (records ended by a bare carriage return share a line and follow one
+/// another).
+fn place_row(rows: &mut Vec<Vec<Cell>>, index: usize, cells: Vec<Cell>) {
+    if rows.len() < index {
+        rows.resize_with(index, Vec::new);
+    }
+    rows.push(cells);
+}
+
+/// The records of `text` that begin in `start..end`, read from `start` as if it began a record.
+struct Piece {
+    /// Each record's cells, with the 0-based line it begins on, counted from `start`.
+    records: Vec<(usize, Vec<Cell>)>,
+    /// The line feeds in `start..end`.
+    line_feeds: usize,
+    /// Where the first record begins (after any blank lines).
+    first: Option<usize>,
+    /// Where the first record at or past `end` begins; `None` when the text ends first.
+    next: Option<usize>,
+}
+
+fn read_piece(
+    text: &str,
+    start: usize,
+    end: usize,
+    delimiter: u8,
+    file: &str,
+) -> Result<Piece, SourceError> {
+    let bytes = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let bytes = text.as_bytes();
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
+        .from_reader(&bytes[start..]);
+    let mut piece = Piece {
+        records: Vec::new(),
+        line_feeds: bytes[start..end].iter().filter(|&&b| b == b'\n').count(),
+        first: None,
+        next: None,
+    };
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
@@ -1074,20 +1189,22 @@ fn split_records(text: &str, delimiter: u8, file: &str) -> Result<Vec<Vec<Cell>>
                 })
             }
         }
-        // Blank lines and continuation lines of multi-line fields become empty rows, so that
-        // row index + 1 is always the editor's line number. The reported position is where the
-        // parser started, before the blank lines it skipped; step over those.
+        // The reported position is where the parser started, before the blank lines it
+        // skipped; step over those.
         let (mut byte, mut line) = record.position().map_or((0, 1), |p| {
             (usize::try_from(p.byte()).unwrap_or(0), p.line())
         });
+        byte += start;
         while let Some(&b @ (b'\n' | b'\r')) = bytes.get(byte) {
             line += u64::from(b == b'\n');
             byte += 1;
         }
-        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
-        if rows.len() < index {
-            rows.resize_with(index, Vec::new);
+        if byte >= end {
+            piece.next = Some(byte);
+            break;
         }
+        piece.first.get_or_insert(byte);
+        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
         let mut cells = Vec::with_capacity(record.len());
         for field in &record {
             cells.push(if field.is_empty() {
@@ -1100,9 +1217,9 @@ fn split_records(text: &str, delimiter: u8, file: &str) -> Result<Vec<Vec<Cell>>
         while matches!(cells.last(), Some(Cell::Empty)) {
             cells.pop();
         }
-        rows.push(cells);
+        piece.records.push((index, cells));
     }
-    Ok(rows)
+    Ok(piece)
 }
 
 #[cfg(test)]
@@ -1256,6 +1373,35 @@ mod tests {
         assert_eq!(table.row_number(4), 5);
         assert_eq!(texts(table)[2], vec!["1", "two\nlines"]);
         assert_eq!(file.text_format.as_deref(), Some("UTF-8, ','-separated"));
+    }
+
+    #[test]
+    fn a_text_read_in_pieces_reads_as_in_one() {
+        // Pieces split inside the multi-line quoted field, at a blank line and at CRLF ends.
+        let text = "a,b\r\n1,\"x\n\ny\n\"\r\n\n2,\"q\"\"q\"\n\n\n3,,\n4\r\n5,\"\n\"\n";
+        let whole = split_records_in(text, b',', "t.csv", 1).unwrap();
+        assert_eq!(
+            whole[1],
+            vec![Cell::Text("1".into()), Cell::Text("x\n\ny\n".into())]
+        );
+        for pieces in 2..=text.len() {
+            assert_eq!(
+                split_records_in(text, b',', "t.csv", pieces).unwrap(),
+                whole,
+                "{pieces} pieces"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_texts_read_in_pieces_read_as_in_one(
+            text in "[a\",;\r\n\u{5d0}]{0,200}",
+            pieces in 2usize..12,
+        ) {
+            let whole = split_records_in(&text, b',', "t.csv", 1).unwrap();
+            proptest::prop_assert_eq!(split_records_in(&text, b',', "t.csv", pieces).unwrap(), whole);
+        }
     }
 
     #[test]
