@@ -254,31 +254,39 @@ pub fn classify(
         })
         .collect();
 
-    // Looked up per balance, never iterated: hashed rather than ordered.
-    let mut behaviour: HashMap<(&str, &str), Behaviour> = HashMap::default();
-    for s in &recon.settlements {
-        let inv = &ledger.invoices[s.invoice];
-        if inv.kind != DocKind::Invoice {
-            continue;
-        }
-        let b = behaviour.entry((&*inv.client, &*inv.currency)).or_default();
-        b.settled += 1;
-        b.days_to_pay += (s.paid_on - inv.date).num_days();
-        let late = (s.paid_on - inv.due).num_days().max(0);
-        b.days_late += late;
-        if late > 0 {
-            b.paid_late += 1;
-        }
-    }
-
-    let mut by_client: HashMap<(&str, &str), Vec<&AgedItem>> = HashMap::default();
-    for item in &items {
-        let inv = &ledger.invoices[item.invoice];
-        by_client
-            .entry((&*inv.client, &*inv.currency))
-            .or_default()
-            .push(item);
-    }
+    // Looked up per balance, never iterated: hashed rather than ordered. The two maps are each
+    // filled in order on one thread, side by side.
+    let (behaviour, by_client) = rayon::join(
+        || {
+            let mut behaviour: HashMap<(&str, &str), Behaviour> = HashMap::default();
+            for s in &recon.settlements {
+                let inv = &ledger.invoices[s.invoice];
+                if inv.kind != DocKind::Invoice {
+                    continue;
+                }
+                let b = behaviour.entry((&*inv.client, &*inv.currency)).or_default();
+                b.settled += 1;
+                b.days_to_pay += (s.paid_on - inv.date).num_days();
+                let late = (s.paid_on - inv.due).num_days().max(0);
+                b.days_late += late;
+                if late > 0 {
+                    b.paid_late += 1;
+                }
+            }
+            behaviour
+        },
+        || {
+            let mut by_client: HashMap<(&str, &str), Vec<&AgedItem>> = HashMap::default();
+            for item in &items {
+                let inv = &ledger.invoices[item.invoice];
+                by_client
+                    .entry((&*inv.client, &*inv.currency))
+                    .or_default()
+                    .push(item);
+            }
+            by_client
+        },
+    );
 
     // Each balance is classified on its own, on all threads (an indexed collect keeps their
     // order).

@@ -893,7 +893,7 @@ fn read_invoices(
     report_index: usize,
     clients: &mut Clients,
     texts: &mut Interner,
-    invoices: &mut Vec<(Invoice, usize)>,
+    invoices: &mut Vec<Invoice>,
     numbers: &mut InvoiceNumbers,
     issues: &mut Vec<Issue>,
 ) {
@@ -913,11 +913,8 @@ fn read_invoices(
                 report.ignored += 1;
             }
             Some(Ok((draft, key))) => {
-                numbers.add(key, invoices.len());
-                invoices.push((
-                    finish_invoice(config, row, draft, clients, texts),
-                    report_index,
-                ));
+                numbers.add(key, report_index);
+                invoices.push(finish_invoice(config, row, draft, clients, texts));
                 report.used += 1;
             }
             Some(Err(LateError { issue, client })) => {
@@ -1250,6 +1247,8 @@ fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> P
 struct InvoiceNumbers {
     seen: HashMap<String, Seen>,
     groups: Vec<Vec<usize>>,
+    /// The input each invoice was read from (its index in the ledger's inputs).
+    reports: Vec<usize>,
 }
 
 /// Where an invoice key was seen: the index of its one invoice, or of its group.
@@ -1259,8 +1258,10 @@ enum Seen {
 }
 
 impl InvoiceNumbers {
-    /// Notes that invoice `index` (in reading order) has the number key `key`.
-    fn add(&mut self, key: String, index: usize) {
+    /// Notes the next invoice in reading order: its number's key and the input it is from.
+    fn add(&mut self, key: String, report: usize) {
+        let index = self.reports.len();
+        self.reports.push(report);
         match self.seen.entry(key) {
             Entry::Vacant(slot) => {
                 slot.insert(Seen::Once(index));
@@ -1280,13 +1281,20 @@ impl InvoiceNumbers {
 /// number: identical content counts once (warning); with different content every row of that
 /// number is left out (error).
 fn dedupe_invoices(
-    invoices: Vec<(Invoice, usize)>,
+    mut invoices: Vec<Invoice>,
     numbers: InvoiceNumbers,
     reports: &mut [InputReport],
     issues: &mut Vec<Issue>,
 ) -> Vec<Invoice> {
-    let InvoiceNumbers { seen, groups } = numbers;
+    let InvoiceNumbers {
+        seen,
+        groups,
+        reports: report_of,
+    } = numbers;
     drop(seen);
+    if groups.is_empty() {
+        return invoices;
+    }
     let same = |a: &Invoice, b: &Invoice| {
         a.client == b.client
             && a.date == b.date
@@ -1300,13 +1308,13 @@ fn dedupe_invoices(
     };
     let mut keep = vec![true; invoices.len()];
     for members in &groups {
-        let first = &invoices[members[0]].0;
-        if members.iter().all(|&i| same(&invoices[i].0, first)) {
+        let first = &invoices[members[0]];
+        if members.iter().all(|&i| same(&invoices[i], first)) {
             for &i in &members[1..] {
                 keep[i] = false;
-                let (inv, report) = &invoices[i];
-                reports[*report].used -= 1;
-                reports[*report].duplicates += 1;
+                let inv = &invoices[i];
+                reports[report_of[i]].used -= 1;
+                reports[report_of[i]].duplicates += 1;
                 issues.push(Issue::at(
                     Severity::Warning,
                     &inv.origin,
@@ -1321,13 +1329,13 @@ fn dedupe_invoices(
         } else {
             let places: Vec<String> = members
                 .iter()
-                .map(|&i| invoices[i].0.origin.to_string())
+                .map(|&i| invoices[i].origin.to_string())
                 .collect();
             for &i in members {
                 keep[i] = false;
-                let (inv, report) = &invoices[i];
-                reports[*report].used -= 1;
-                reports[*report].rejected += 1;
+                let inv = &invoices[i];
+                reports[report_of[i]].used -= 1;
+                reports[report_of[i]].rejected += 1;
                 issues.push(Issue::at(
                     Severity::Error,
                     &inv.origin,
@@ -1343,11 +1351,10 @@ fn dedupe_invoices(
             }
         }
     }
+    // In place: a second vector of a million invoices would be held beside the first.
+    let mut keep = keep.into_iter();
+    invoices.retain(|_| keep.next().unwrap_or(true));
     invoices
-        .into_iter()
-        .zip(keep)
-        .filter_map(|((inv, _), k)| k.then_some(inv))
-        .collect()
 }
 
 /// The payment ids read so far. Payments with the same id: identical rows (an overlap of two
