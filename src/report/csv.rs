@@ -1,11 +1,12 @@
 //! The CSV files of SPEC section 7: UTF-8 with BOM, comma-separated, ISO dates, amounts with
 //! `.` and exactly the currency's minor digits, formula-safe text, rows in a stated order.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::safe_text;
@@ -15,10 +16,13 @@ use crate::ingest::Ledger;
 use crate::model::{format_money, Issue};
 use crate::reconcile::Reconciliation;
 
-/// A CSV file being written: BOM first, then the header.
+/// A CSV file being written: BOM first, then the header. Cells are written as they are added,
+/// without a string of their own; the first error is kept and returned by [`CsvOut::end`].
 pub struct CsvOut {
     writer: csv::Writer<BufWriter<File>>,
-    record: Vec<String>,
+    /// Scratch text for the cells that are formatted (numbers, dates).
+    scratch: String,
+    error: Option<csv::Error>,
 }
 
 impl CsvOut {
@@ -35,13 +39,31 @@ impl CsvOut {
         writer.write_record(header)?;
         Ok(CsvOut {
             writer,
-            record: Vec::with_capacity(header.len()),
+            scratch: String::new(),
+            error: None,
         })
+    }
+
+    fn field(&mut self, value: &str) {
+        if self.error.is_none() {
+            if let Err(e) = self.writer.write_field(value) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Writes the cell that `format` puts in the scratch text.
+    fn formatted(&mut self, format: impl FnOnce(&mut String)) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        format(&mut scratch);
+        self.field(&scratch);
+        self.scratch = scratch;
     }
 
     /// Adds a text cell (formula-safe).
     pub fn text(&mut self, value: &str) -> &mut Self {
-        self.record.push(safe_text(value).into_owned());
+        self.field(&safe_text(value));
         self
     }
 
@@ -51,22 +73,29 @@ impl CsvOut {
     }
 
     /// Adds a number or other value that is written as it is (never formula-escaped).
-    pub fn raw(&mut self, value: impl ToString) -> &mut Self {
-        self.record.push(value.to_string());
+    pub fn raw(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        self.formatted(|out| {
+            let _ = write!(out, "{value}");
+        });
         self
     }
 
     pub fn money(&mut self, value: Decimal, currency: &str) -> &mut Self {
-        self.record.push(format_money(value, currency));
+        self.field(&format_money(value, currency));
         self
     }
 
+    /// Adds an ISO date (`2026-11-30`), empty when `None`.
     pub fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
-        self.record.push(
-            value
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-        );
+        self.formatted(|out| match value {
+            None => {}
+            Some(d) if (0..=9999).contains(&d.year()) => {
+                let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+            }
+            Some(d) => {
+                let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+            }
+        });
         self
     }
 
@@ -75,8 +104,10 @@ impl CsvOut {
     /// # Errors
     /// When the file cannot be written.
     pub fn end(&mut self) -> std::io::Result<()> {
-        self.writer.write_record(&self.record)?;
-        self.record.clear();
+        if let Some(e) = self.error.take() {
+            return Err(e.into());
+        }
+        self.writer.write_record(std::iter::empty::<&[u8]>())?;
         Ok(())
     }
 
@@ -345,4 +376,50 @@ pub fn write_worklist(
         out.end()?;
     }
     out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_written_as_a_record_of_strings_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut out = CsvOut::create(&path, &["a", "b", "c", "d", "e"]).unwrap();
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        for (day, text) in [
+            (date(2026, 11, 30), "plain"),
+            (date(999, 1, 2), "=1+1"),
+            (date(10_000, 12, 31), "a, \"quoted\" one"),
+            (None, ""),
+        ] {
+            out.date(day)
+                .text(text)
+                .raw(42)
+                .money(Decimal::new(-5, 1), "ILS")
+                .opt(None);
+            out.end().unwrap();
+        }
+        out.finish().unwrap();
+
+        let mut expected = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(b"\xEF\xBB\xBF".to_vec());
+        expected.write_record(["a", "b", "c", "d", "e"]).unwrap();
+        for (day, text) in [
+            ("2026-11-30", "plain"),
+            ("0999-01-02", "'=1+1"),
+            ("+10000-12-31", "a, \"quoted\" one"),
+            ("", ""),
+        ] {
+            expected
+                .write_record([day, text, "42", "-0.50", ""])
+                .unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(std::fs::read(&path).unwrap()).unwrap(),
+            String::from_utf8(expected.into_inner().unwrap()).unwrap()
+        );
+    }
 }
