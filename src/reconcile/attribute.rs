@@ -20,6 +20,7 @@
 //! Work is parallel over payments (rayon indexed collects keep payment order), then over
 //! distinct payer names for the fuzzy rule; results do not depend on the thread count.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -35,6 +36,12 @@ use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
 use crate::normalize::{invoice_key, name_key};
 
+/// Where a shared text lives: ingest shares one copy of each repeated text (client keys and
+/// names, payers), so its address stands for the text.
+fn address(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text).cast::<u8>().addr()
+}
+
 /// Lookup structures built once per run.
 struct Index<'a> {
     ledger: &'a Ledger,
@@ -47,6 +54,8 @@ struct Index<'a> {
     names: HashMap<String, Vec<&'a str>>,
     fuzzy: FuzzyIndex,
     numbers: NumberSet,
+    /// The name key of each payer, by the address of its shared text.
+    payer_keys: HashMap<usize, String>,
 }
 
 impl<'a> Index<'a> {
@@ -66,7 +75,6 @@ impl<'a> Index<'a> {
     fn of_clients(ledger: &'a Ledger, invoice_in_run: &[bool]) -> Index<'a> {
         // Invoices share their client's key and name (ingest interns them): a text is looked
         // at once per shared copy, found by its address, not once per invoice.
-        let address = |text: &Arc<str>| Arc::as_ptr(text).cast::<u8>().addr();
         let mut keys: HashMap<&str, Arc<str>> = HashMap::default();
         let mut seen_keys: HashSet<usize> = HashSet::default();
         for inv in &ledger.invoices {
@@ -142,6 +150,7 @@ impl<'a> Index<'a> {
             names,
             fuzzy,
             numbers: NumberSet::default(),
+            payer_keys: HashMap::default(),
         }
     }
 
@@ -241,7 +250,14 @@ impl<'a> Index<'a> {
         }
         // 3. name
         let payer = payment.payer.as_deref().map(str::trim).unwrap_or_default();
-        let key = name_key(payer);
+        let key = match payment
+            .payer
+            .as_ref()
+            .and_then(|p| self.payer_keys.get(&address(p)))
+        {
+            Some(key) => Cow::Borrowed(key.as_str()),
+            None => Cow::Owned(name_key(payer)),
+        };
         if key.is_empty() {
             notes.push(if payer.is_empty() {
                 "no payer name".to_string()
@@ -268,7 +284,7 @@ impl<'a> Index<'a> {
                 Vec::new(),
             ));
         }
-        match self.names.get(&key).map(Vec::as_slice) {
+        match self.names.get(key.as_ref()).map(Vec::as_slice) {
             Some([client]) => {
                 return done(client, AttributionRule::Name, String::new(), Vec::new())
             }
@@ -410,6 +426,21 @@ fn invoice_numbers(ledger: &Ledger, invoice_in_run: &[bool]) -> NumberSet {
     numbers
 }
 
+/// The name key of each payer of `payments`, by the address of its shared text: worked out once
+/// per payer, on all threads (the generated month of a million payments has 66,000 payers).
+fn payer_keys(ledger: &Ledger, payments: &[usize]) -> HashMap<usize, String> {
+    let mut seen: HashSet<usize> = HashSet::default();
+    let payers: Vec<&Arc<str>> = payments
+        .iter()
+        .filter_map(|&p| ledger.payments[p].payer.as_ref())
+        .filter(|payer| seen.insert(address(payer)))
+        .collect();
+    payers
+        .par_iter()
+        .map(|payer| (address(payer), name_key(payer.trim())))
+        .collect()
+}
+
 /// Attributes the payments at `payments` (indices into `ledger.payments`, ascending) to
 /// clients. `invoice_in_run[i]` says whether invoice `i` is dated on or before the as-of date.
 /// The result has one entry per given payment, in the same order.
@@ -418,7 +449,8 @@ pub(crate) fn attribute(
     invoice_in_run: &[bool],
     payments: &[usize],
 ) -> Vec<Attribution> {
-    let index = Index::new(ledger, invoice_in_run);
+    let mut index = Index::new(ledger, invoice_in_run);
+    index.payer_keys = payer_keys(ledger, payments);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     let fuzzy_keys: BTreeSet<String> = steps
         .iter()
