@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::hash::{HashMap, HashSet};
+use super::hash::{address, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -35,12 +35,6 @@ use super::{Attribution, AttributionRule};
 use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
 use crate::normalize::{invoice_key, name_key};
-
-/// Where a shared text lives: ingest shares one copy of each repeated text (client keys and
-/// names, payers), so its address stands for the text.
-fn address(text: &Arc<str>) -> usize {
-    Arc::as_ptr(text).cast::<u8>().addr()
-}
 
 /// Lookup structures built once per run.
 struct Index<'a> {

@@ -64,6 +64,13 @@ pub(crate) type FastState = BuildHasherDefault<FastHasher>;
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, FastState>;
 pub(crate) type HashSet<K> = std::collections::HashSet<K, FastState>;
 
+/// Where a shared text lives. Ingest shares one copy of each repeated text (client keys and
+/// names, payers), and attribution hands out the same copies, so the address stands for the
+/// text: hashing it spares reading the text, mostly a cache miss at a million documents.
+pub(crate) fn address(text: &std::sync::Arc<str>) -> usize {
+    std::sync::Arc::as_ptr(text).cast::<u8>().addr()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

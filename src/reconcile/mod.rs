@@ -279,16 +279,14 @@ fn work_slot<'a>(
     work: &mut Vec<ClientWork<'a>>,
     client: &'a Arc<str>,
 ) -> usize {
-    *slots
-        .entry(Arc::as_ptr(client).cast::<u8>().addr())
-        .or_insert_with(|| {
-            work.push(ClientWork {
-                client,
-                docs: Vec::new(),
-                payments: Vec::new(),
-            });
-            work.len() - 1
-        })
+    *slots.entry(hash::address(client)).or_insert_with(|| {
+        work.push(ClientWork {
+            client,
+            docs: Vec::new(),
+            payments: Vec::new(),
+        });
+        work.len() - 1
+    })
 }
 
 /// Reconciles the ledger as of `as_of`: attributes every payment of the run to a client,
