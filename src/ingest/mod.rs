@@ -132,8 +132,8 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 }
 
 /// [`ingest`], with the wall time of its parts in ms: `ingest_read` (files read, tables and
-/// headers found, the files of one kind at once) and `ingest_parse` (rows parsed into
-/// documents), each summed over the three kinds.
+/// headers found; for spreadsheets read ahead, the time their kind waited for them) and
+/// `ingest_parse` (rows parsed into documents), each summed over the three kinds.
 ///
 /// # Errors
 /// As [`ingest`].
@@ -148,9 +148,14 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
     }
     // One kind at a time (clients, invoices, payments): its files are read and their tables
     // located concurrently, its rows parsed, and its raw tables dropped before the next kind is
-    // read, so at most one kind's cells are in memory next to the documents. Problems found
-    // while locating tables are listed before the row issues, in file order, as when every file
-    // was read first.
+    // parsed. Text files are read when their kind's turn comes, on all threads, so at most one
+    // kind's cells are in memory next to the documents. Spreadsheets cannot be read that way:
+    // calamine reads a sheet on one thread from start to end, which at a million rows takes
+    // longer than parsing it. So every spreadsheet starts reading at once, each on a thread of
+    // its own, and a kind's rows parse while the later kinds' sheets are still being read; the
+    // price is that a workbook's cells wait in memory for their turn. Problems found while
+    // locating tables are listed before the row issues, in file order, as when every file was
+    // read first.
     let mut read_ms = 0;
     let mut parse_ms = 0;
     let mut ledger = Ledger::default();
@@ -158,86 +163,125 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
     let mut clients = Clients::default();
     // Client keys and names, currencies, payers: one shared copy of each, for the whole run.
     let mut texts = Interner::default();
-    for kind in [TableKind::Clients, TableKind::Invoices, TableKind::Payments] {
-        let started = std::time::Instant::now();
-        let located: Vec<Result<Located, IngestError>> = config
-            .inputs
-            .files(kind)
-            .par_iter()
-            .map(|path| locate(config, kind, path))
+    let kinds = [TableKind::Clients, TableKind::Invoices, TableKind::Payments];
+    std::thread::scope(|scope| -> Result<(), IngestError> {
+        let ahead: Vec<Vec<_>> = kinds
+            .iter()
+            .map(|&kind| {
+                config
+                    .inputs
+                    .files(kind)
+                    .iter()
+                    .map(|path| {
+                        // A thread the system refuses to start leaves the file to be read in
+                        // its turn.
+                        is_spreadsheet(path)
+                            .then(|| {
+                                std::thread::Builder::new()
+                                    .spawn_scoped(scope, move || locate(config, kind, path))
+                                    .ok()
+                            })
+                            .flatten()
+                    })
+                    .collect()
+            })
             .collect();
-        read_ms += started.elapsed().as_millis();
-        let started = std::time::Instant::now();
-        let mut invoices = Vec::new();
-        let mut numbers = InvoiceNumbers::default();
-        let mut payments = Vec::new();
-        let mut payment_ids = PaymentIds::default();
-        let mut spent = Vec::new();
-        for result in located {
-            let located = result?;
-            ledger.issues.extend(located.issues);
-            for (table, header, mut report) in located.tables {
-                report.sha256.clone_from(&located.sha256);
-                report.text_format.clone_from(&located.text_format);
-                let index = ledger.inputs.len();
-                ledger.inputs.push(report);
-                let report = &mut ledger.inputs[index];
-                match kind {
-                    TableKind::Clients => read_clients(
-                        config,
-                        &table,
-                        &header,
-                        report,
-                        &mut clients,
-                        &mut row_issues,
+        for (kind, ahead) in kinds.into_iter().zip(ahead) {
+            let started = std::time::Instant::now();
+            let files = config.inputs.files(kind);
+            let is_ahead: Vec<bool> = ahead.iter().map(Option::is_some).collect();
+            let mut read_now = files
+                .par_iter()
+                .zip(is_ahead)
+                .filter(|(_, is_ahead)| !is_ahead)
+                .map(|(path, _)| locate(config, kind, path))
+                .collect::<Vec<_>>()
+                .into_iter();
+            let located: Vec<Result<Located, IngestError>> = ahead
+                .into_iter()
+                .filter_map(|handle| match handle {
+                    Some(handle) => Some(
+                        handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                     ),
-                    TableKind::Invoices => read_invoices(
-                        config,
-                        &table,
-                        &header,
-                        report,
-                        index,
-                        &mut clients,
-                        &mut texts,
-                        &mut invoices,
-                        &mut numbers,
-                        &mut row_issues,
-                    ),
-                    TableKind::Payments => read_payments(
-                        config,
-                        &table,
-                        &header,
-                        report,
-                        &mut texts,
-                        &mut payments,
-                        &mut payment_ids,
-                        &mut row_issues,
-                    ),
+                    None => read_now.next(),
+                })
+                .collect();
+            read_ms += started.elapsed().as_millis();
+            let started = std::time::Instant::now();
+            let mut invoices = Vec::new();
+            let mut numbers = InvoiceNumbers::default();
+            let mut payments = Vec::new();
+            let mut payment_ids = PaymentIds::default();
+            let mut spent = Vec::new();
+            for result in located {
+                let located = result?;
+                ledger.issues.extend(located.issues);
+                for (table, header, mut report) in located.tables {
+                    report.sha256.clone_from(&located.sha256);
+                    report.text_format.clone_from(&located.text_format);
+                    let index = ledger.inputs.len();
+                    ledger.inputs.push(report);
+                    let report = &mut ledger.inputs[index];
+                    match kind {
+                        TableKind::Clients => read_clients(
+                            config,
+                            &table,
+                            &header,
+                            report,
+                            &mut clients,
+                            &mut row_issues,
+                        ),
+                        TableKind::Invoices => read_invoices(
+                            config,
+                            &table,
+                            &header,
+                            report,
+                            index,
+                            &mut clients,
+                            &mut texts,
+                            &mut invoices,
+                            &mut numbers,
+                            &mut row_issues,
+                        ),
+                        TableKind::Payments => read_payments(
+                            config,
+                            &table,
+                            &header,
+                            report,
+                            &mut texts,
+                            &mut payments,
+                            &mut payment_ids,
+                            &mut row_issues,
+                        ),
+                    }
+                    spent.push(table);
                 }
-                spent.push(table);
             }
+            // The kind's tables, a million rows of cells, are freed on one thread while the
+            // duplicates are settled (and their maps freed) on the other.
+            let free = move || drop(spent);
+            match kind {
+                TableKind::Clients => free(),
+                TableKind::Invoices => {
+                    let inputs = &mut ledger.inputs;
+                    let issues = &mut row_issues;
+                    ledger.invoices =
+                        rayon::join(free, || dedupe_invoices(invoices, numbers, inputs, issues)).1;
+                }
+                TableKind::Payments => {
+                    // The duplicates among the payments were settled as they were read; their
+                    // issues follow the row issues, as the invoices' do.
+                    row_issues.append(&mut payment_ids.issues);
+                    rayon::join(free, move || drop(payment_ids));
+                    ledger.payments = payments;
+                }
+            }
+            parse_ms += started.elapsed().as_millis();
         }
-        // The kind's tables, a million rows of cells, are freed on one thread while the
-        // duplicates are settled (and their maps freed) on the other.
-        let free = move || drop(spent);
-        match kind {
-            TableKind::Clients => free(),
-            TableKind::Invoices => {
-                let inputs = &mut ledger.inputs;
-                let issues = &mut row_issues;
-                ledger.invoices =
-                    rayon::join(free, || dedupe_invoices(invoices, numbers, inputs, issues)).1;
-            }
-            TableKind::Payments => {
-                // The duplicates among the payments were settled as they were read; their
-                // issues follow the row issues, as the invoices' do.
-                row_issues.append(&mut payment_ids.issues);
-                rayon::join(free, move || drop(payment_ids));
-                ledger.payments = payments;
-            }
-        }
-        parse_ms += started.elapsed().as_millis();
-    }
+        Ok(())
+    })?;
     ledger.issues.append(&mut row_issues);
     ledger.clients = clients
         .by_id
@@ -246,6 +290,18 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         .collect();
     let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
+}
+
+/// Whether the file's name says it is a spreadsheet (xlsx, xlsm, xlsb, xls or ods). Only the
+/// order of reading follows from it; the format is still decided by the content.
+fn is_spreadsheet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            ["xlsx", "xlsm", "xlsb", "xls", "ods"]
+                .iter()
+                .any(|known| extension.eq_ignore_ascii_case(known))
+        })
 }
 
 /// The tables of one file that hold the wanted kind, with their header rows found.

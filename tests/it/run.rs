@@ -417,3 +417,62 @@ fn a_missing_export_says_which_names_are_recognised() {
     assert!(stderr.contains("--payments"), "{stderr}");
     assert!(!dir.path().join("out").exists());
 }
+
+/// Spreadsheets start reading at once, each on a thread of its own, and text files are read in
+/// their kind's turn; the inputs and their issues still come out in the order the files were
+/// given. The same table given three times, as xlsx, csv and ods, makes the second and third
+/// copies duplicates of the first, reported file by file and row by row.
+#[test]
+fn spreadsheets_read_ahead_keep_the_given_order() {
+    let input = tempfile::tempdir().unwrap();
+    let formats = root().join("tests/fixtures/formats");
+    for (from, to) in [
+        ("invoices.xlsx", "a.xlsx"),
+        ("utf8.csv", "b.csv"),
+        ("invoices.ods", "c.ods"),
+    ] {
+        std::fs::copy(formats.join(from), input.path().join(to)).unwrap();
+    }
+    write(
+        input.path(),
+        "bank.csv",
+        "Date,Amount,Payer,Memo\n20/10/2026,100.00,Acme Ltd,1002\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "--invoices",
+        "a.xlsx",
+        "b.csv",
+        "c.ods",
+        "--payments",
+        "bank.csv",
+    ];
+    run_to(input.path(), out.path(), &args);
+    let run = out.path().join("2026-11-30");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    let files: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|input| input["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["a.xlsx", "b.csv", "c.ods", "bank.csv"]);
+    let (header, issues) = read_csv(&run.join("issues.csv"));
+    let (file, row) = (col(&header, "file"), col(&header, "row"));
+    let duplicates: Vec<(&str, usize)> = issues
+        .iter()
+        .filter(|issue| issue[col(&header, "message")].contains("appears twice"))
+        .map(|issue| (issue[file].as_str(), issue[row].parse().unwrap()))
+        .collect();
+    let copies = duplicates.iter().filter(|(f, _)| *f == "b.csv").count();
+    assert!(copies >= 3, "{issues:?}");
+    assert_eq!(
+        duplicates.iter().filter(|(f, _)| *f == "c.ods").count(),
+        copies,
+        "{issues:?}"
+    );
+    let mut sorted = duplicates.clone();
+    sorted.sort_by_key(|&(f, r)| (f != "b.csv", r));
+    assert_eq!(duplicates, sorted);
+}
