@@ -224,11 +224,16 @@ pub fn read_bytes(
             file: display.to_string(),
         });
     }
-    // The file's hash is worked out beside the reading.
-    let (sha256, read) = rayon::join(
-        || hex(&Sha256::digest(bytes)),
-        || read_tables(bytes, display, encoding),
-    );
+    let hash = || hex(&Sha256::digest(bytes));
+    let read = || read_tables(bytes, display, encoding);
+    // Inside the thread pool the file's hash is worked out beside the reading. Outside it (a
+    // workbook read on a thread of its own) both stay on the calling thread: a join would move
+    // the reading into the pool, where it would hold a worker for the whole sheet.
+    let (sha256, read) = if rayon::current_thread_index().is_some() {
+        rayon::join(hash, read)
+    } else {
+        (hash(), read())
+    };
     let (tables, text_format) = read?;
     Ok(SourceFile {
         tables,
