@@ -165,49 +165,13 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
     let mut texts = Interner::default();
     let kinds = [TableKind::Clients, TableKind::Invoices, TableKind::Payments];
     std::thread::scope(|scope| -> Result<(), IngestError> {
-        let ahead: Vec<Vec<_>> = kinds
+        let ahead: Vec<Vec<Ahead<'_>>> = kinds
             .iter()
-            .map(|&kind| {
-                config
-                    .inputs
-                    .files(kind)
-                    .iter()
-                    .map(|path| {
-                        // A thread the system refuses to start leaves the file to be read in
-                        // its turn.
-                        is_spreadsheet(path)
-                            .then(|| {
-                                std::thread::Builder::new()
-                                    .spawn_scoped(scope, move || locate(config, kind, path))
-                                    .ok()
-                            })
-                            .flatten()
-                    })
-                    .collect()
-            })
+            .map(|&kind| start_spreadsheets(scope, config, kind))
             .collect();
         for (kind, ahead) in kinds.into_iter().zip(ahead) {
             let started = std::time::Instant::now();
-            let files = config.inputs.files(kind);
-            let is_ahead: Vec<bool> = ahead.iter().map(Option::is_some).collect();
-            let mut read_now = files
-                .par_iter()
-                .zip(is_ahead)
-                .filter(|(_, is_ahead)| !is_ahead)
-                .map(|(path, _)| locate(config, kind, path))
-                .collect::<Vec<_>>()
-                .into_iter();
-            let located: Vec<Result<Located, IngestError>> = ahead
-                .into_iter()
-                .filter_map(|handle| match handle {
-                    Some(handle) => Some(
-                        handle
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    ),
-                    None => read_now.next(),
-                })
-                .collect();
+            let located = located_in_order(config, kind, ahead);
             read_ms += started.elapsed().as_millis();
             let started = std::time::Instant::now();
             let mut invoices = Vec::new();
@@ -290,6 +254,62 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timing
         .collect();
     let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
     Ok((ledger, timings))
+}
+
+/// A spreadsheet being read on a thread of its own; `None` for a file read in its kind's turn.
+type Ahead<'scope> = Option<std::thread::ScopedJoinHandle<'scope, Result<Located, IngestError>>>;
+
+/// Starts reading each of `kind`'s spreadsheets on a thread of its own, one entry per file in
+/// the order given. A thread the system refuses to start leaves its file to be read in turn.
+fn start_spreadsheets<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    config: &'scope Config,
+    kind: TableKind,
+) -> Vec<Ahead<'scope>> {
+    config
+        .inputs
+        .files(kind)
+        .iter()
+        .map(|path| {
+            is_spreadsheet(path)
+                .then(|| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || locate(config, kind, path))
+                        .ok()
+                })
+                .flatten()
+        })
+        .collect()
+}
+
+/// Every file of `kind`, located, in the order given: the files not read ahead are read now on
+/// all threads, then the spreadsheets read ahead are waited for.
+fn located_in_order(
+    config: &Config,
+    kind: TableKind,
+    ahead: Vec<Ahead<'_>>,
+) -> Vec<Result<Located, IngestError>> {
+    let is_ahead: Vec<bool> = ahead.iter().map(Option::is_some).collect();
+    let mut read_now = config
+        .inputs
+        .files(kind)
+        .par_iter()
+        .zip(is_ahead)
+        .filter(|(_, is_ahead)| !is_ahead)
+        .map(|(path, _)| locate(config, kind, path))
+        .collect::<Vec<_>>()
+        .into_iter();
+    ahead
+        .into_iter()
+        .filter_map(|handle| match handle {
+            Some(handle) => Some(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            ),
+            None => read_now.next(),
+        })
+        .collect()
 }
 
 /// Whether the file's name says it is a spreadsheet (xlsx, xlsm, xlsb, xls or ods). Only the
