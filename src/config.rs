@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::ingest::field::TableKind;
+use crate::ingest::source::{has_extension, SPREADSHEET_EXTENSIONS, TEXT_EXTENSIONS};
 use crate::model::{DateOrder, Terms};
 
 /// The name of the configuration file looked for in the input folder.
@@ -829,10 +830,8 @@ fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_lowercase())
                 .unwrap_or_default();
-            let ext_ok = p.extension().is_some_and(|e| {
-                let e = e.to_string_lossy().to_lowercase();
-                ["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv", "txt"].contains(&e.as_str())
-            });
+            let ext_ok =
+                has_extension(p, &SPREADSHEET_EXTENSIONS) || has_extension(p, &TEXT_EXTENSIONS);
             ext_ok && !name.starts_with('~') && words.iter().any(|w| name.contains(w))
         })
         .collect();
@@ -855,6 +854,38 @@ mod tests {
             Ok(_) => panic!("accepted:\n{text}"),
             Err(err) => err.to_string(),
         }
+    }
+
+    /// Without `[inputs]`, a folder's spreadsheets and text files are found by name, whatever
+    /// the case of their extension; other files and Excel's lock files are not.
+    #[test]
+    fn inputs_are_discovered_by_name_and_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "Invoices-2026-11.XLSX",
+            "invoices-old.ods",
+            "~$invoices.xlsx",
+            "invoices.pdf",
+            "bank.csv",
+            "payments.TXT",
+            "payments.json",
+            "clients.xls",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let config = Config::load(Some(dir.path()), None, &Overrides::default()).unwrap();
+        let names = |files: &[std::path::PathBuf]| -> Vec<String> {
+            files
+                .iter()
+                .map(|f| f.file_name().unwrap().to_string_lossy().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(&config.inputs.invoices),
+            ["Invoices-2026-11.XLSX", "invoices-old.ods"]
+        );
+        assert_eq!(names(&config.inputs.payments), ["bank.csv", "payments.TXT"]);
+        assert_eq!(names(&config.inputs.clients), ["clients.xls"]);
     }
 
     #[test]

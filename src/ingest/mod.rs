@@ -271,7 +271,7 @@ fn start_spreadsheets<'scope>(
         .files(kind)
         .iter()
         .map(|path| {
-            is_spreadsheet(path)
+            source::has_extension(path, &source::SPREADSHEET_EXTENSIONS)
                 .then(|| {
                     std::thread::Builder::new()
                         .spawn_scoped(scope, move || locate(config, kind, path))
@@ -310,18 +310,6 @@ fn located_in_order(
             None => read_now.next(),
         })
         .collect()
-}
-
-/// Whether the file's name says it is a spreadsheet (xlsx, xlsm, xlsb, xls or ods). Only the
-/// order of reading follows from it; the format is still decided by the content.
-fn is_spreadsheet(path: &Path) -> bool {
-    path.extension()
-        .and_then(|extension| extension.to_str())
-        .is_some_and(|extension| {
-            ["xlsx", "xlsm", "xlsb", "xls", "ods"]
-                .iter()
-                .any(|known| extension.eq_ignore_ascii_case(known))
-        })
 }
 
 /// The tables of one file that hold the wanted kind, with their header rows found.

@@ -59,6 +59,24 @@ const SAMPLE_BYTES: usize = 64 * 1024;
 /// How many records of the sample the delimiter detection compares.
 const SAMPLE_RECORDS: usize = 50;
 
+/// The extensions of the workbooks arrears reads. A file's format is decided by its content;
+/// the name only says which files to look at and which to start reading first.
+pub const SPREADSHEET_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+/// The extensions of the delimited text files arrears looks for in a folder.
+pub const TEXT_EXTENSIONS: [&str; 3] = ["csv", "tsv", "txt"];
+
+/// Whether `path`'s extension is one of `extensions`, in any case.
+#[must_use]
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            extensions
+                .iter()
+                .any(|known| extension.eq_ignore_ascii_case(known))
+        })
+}
+
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
