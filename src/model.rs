@@ -360,6 +360,9 @@ pub struct Payment {
     pub payer: Option<Arc<str>>,
     pub memo: Option<Box<str>>,
     pub method: Option<Arc<str>>,
+    /// Tax withheld at source from this payment, as the export states it (SPEC section 11);
+    /// never negative.
+    pub withheld: Option<Decimal>,
     pub origin: Origin,
 }
 
@@ -437,6 +440,9 @@ pub struct Client {
     pub last_contact: Option<NaiveDate>,
     pub promised: Option<NaiveDate>,
     pub notes: Option<String>,
+    /// The client's withholding-tax rate at source, in percent (0 to 100), from the clients
+    /// table (SPEC section 11).
+    pub withholding: Option<Decimal>,
     /// `None` for a client known only from invoices.
     pub origin: Option<Origin>,
 }

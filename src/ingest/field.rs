@@ -51,6 +51,7 @@ impl TableKind {
                 Memo,
                 Method,
                 PaymentCurrency,
+                Withheld,
             ],
             TableKind::Clients => &[
                 Id,
@@ -70,6 +71,7 @@ impl TableKind {
                 LastContact,
                 PromisedDate,
                 Notes,
+                Withholding,
             ],
         }
     }
@@ -107,6 +109,9 @@ pub enum Field {
     Memo,
     Method,
     PaymentCurrency,
+    /// Tax withheld at source from this payment (a receipt of the unified file, a bank export
+    /// that shows it); SPEC section 11.
+    Withheld,
     // clients
     Id,
     Name,
@@ -125,6 +130,8 @@ pub enum Field {
     LastContact,
     PromisedDate,
     Notes,
+    /// The client's withholding-tax rate at source, in percent (SPEC section 11).
+    Withholding,
 }
 
 impl Field {
@@ -164,6 +171,8 @@ impl Field {
             LastContact => "last_contact",
             PromisedDate => "promised_date",
             Notes => "notes",
+            Withheld => "withheld",
+            Withholding => "withholding",
         }
     }
 
@@ -457,6 +466,27 @@ impl Field {
                 "הבטיח לשלם עד",
             ],
             Notes => &["Notes", "Note", "Comments", "הערות", "הערה"],
+            Withheld => &[
+                "Withheld",
+                "Tax Withheld",
+                "Withholding Tax",
+                "Withholding Amount",
+                "WHT",
+                "ניכוי במקור",
+                "סכום ניכוי במקור",
+                "מס שנוכה במקור",
+                "ניכוי מס במקור",
+            ],
+            Withholding => &[
+                "Withholding",
+                "Withholding Rate",
+                "Withholding %",
+                "WHT Rate",
+                "שיעור ניכוי במקור",
+                "אחוז ניכוי במקור",
+                "ניכוי במקור",
+                "שיעור ניכוי",
+            ],
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod field;
 pub mod header;
 pub mod source;
+pub mod statement;
 pub mod table;
 pub mod value;
 
@@ -112,6 +113,17 @@ pub enum IngestError {
     /// The file holds no non-empty row at all.
     #[error("{file} holds no rows: export the {kind} again, with its header row")]
     NoRows { file: String, kind: TableKind },
+    /// A structured file (a bank statement, the unified file) given as a kind it does not hold.
+    #[error(
+        "{file} is {format}, which holds {holds}, not {kind}: give it under `{holds}` \
+         ([inputs] in arrears.toml, or --{holds})"
+    )]
+    WrongKind {
+        file: String,
+        format: String,
+        kind: TableKind,
+        holds: String,
+    },
     /// The sheet named in the config is not in the workbook.
     #[error("{file}: no sheet named '{sheet}' (sheets: {available}); fix `sheet` under [{kind}] in arrears.toml")]
     NoSuchSheet {
@@ -342,6 +354,9 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
         tables: Vec::new(),
         issues: Vec::new(),
     };
+    if !file.generated.is_empty() {
+        return located_generated(located, file.generated, kind, path, display);
+    }
     let tables: Vec<RawTable> = match config.inputs.sheets.get(&kind) {
         Some(wanted) if file.tables.iter().any(|t| t.sheet.is_some()) => {
             let available: Vec<String> = file
@@ -439,6 +454,58 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
         });
     }
     // Sheets that were skipped are reported only when another sheet was used.
+    Ok(located)
+}
+
+/// The tables a structured format's reader made for `kind`, with their headers as the reader
+/// gave them: a file in such a format says what each value is, so no header is looked for and
+/// no column named in `arrears.toml` applies.
+fn located_generated(
+    mut located: Located,
+    generated: Vec<statement::Generated>,
+    kind: TableKind,
+    path: &Path,
+    display: String,
+) -> Result<Located, IngestError> {
+    let format = generated[0].format.clone();
+    let offered: Vec<TableKind> = generated.iter().map(|g| g.kind).collect();
+    for made in generated.into_iter().filter(|g| g.kind == kind) {
+        located.issues.extend(made.issues);
+        let report = InputReport {
+            kind: Some(kind),
+            path: path.to_path_buf(),
+            file: display.clone(),
+            sheet: None,
+            header_row: None,
+            mapping: made
+                .header
+                .columns
+                .iter()
+                .map(|(field, col)| {
+                    let header = made.header.headers.get(*col).cloned().unwrap_or_default();
+                    (*field, header)
+                })
+                .collect(),
+            rows: made.ignored + made.rejected,
+            ignored: made.ignored,
+            rejected: made.rejected,
+            ..InputReport::default()
+        };
+        located.tables.push((made.table, made.header, report));
+    }
+    if located.tables.is_empty() {
+        return Err(IngestError::WrongKind {
+            file: display,
+            format,
+            kind,
+            holds: offered
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" and "),
+        });
+    }
+    located.text_format = Some(format);
     Ok(located)
 }
 
@@ -600,7 +667,7 @@ fn data_rows<'a>(
                 .to_string(),
         });
     }
-    report.rows = rows.len();
+    report.rows += rows.len();
     rows
 }
 
@@ -891,6 +958,10 @@ fn read_client(
         None => None,
         Some(t) => Some(value::parse_terms(&t).map_err(|m| row.error(Terms, m))?),
     };
+    let withholding = match row.cell(Withholding) {
+        None => None,
+        Some(cell) => Some(value::parse_percent(cell).map_err(|m| row.error(Withholding, m))?),
+    };
     let flags = ClientFlags {
         disputed: row.flag(FlagDisputed)?,
         do_not_remind: row.flag(DoNotRemind)?,
@@ -913,6 +984,7 @@ fn read_client(
             last_contact: row.date(LastContact, orders)?,
             promised: row.date(PromisedDate, orders)?,
             notes: row.text(Notes),
+            withholding,
             origin: Some(row.origin.clone()),
         },
         warnings,
@@ -1248,6 +1320,7 @@ struct PaymentDraft {
     payer: Option<String>,
     memo: Option<String>,
     method: Option<String>,
+    withheld: Option<Decimal>,
 }
 
 fn read_payment(
@@ -1274,6 +1347,17 @@ fn read_payment(
     if amount <= Decimal::ZERO {
         return Ok(None);
     }
+    let withheld = match row.amount(Withheld)? {
+        None => None,
+        Some(parsed) if parsed.value < Decimal::ZERO => {
+            return Err(row.error(
+                Withheld,
+                "the withheld tax is negative; write the amount withheld at source as a \
+                 positive number",
+            ))
+        }
+        Some(parsed) => Some(round_money(parsed.value, &currency)),
+    };
     Ok(Some(PaymentDraft {
         id: row
             .text(PaymentId)
@@ -1285,6 +1369,7 @@ fn read_payment(
         payer: row.text(Payer),
         memo: row.text(Memo),
         method: row.text(Method),
+        withheld,
     }))
 }
 
@@ -1300,6 +1385,7 @@ fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> P
         payer: draft.payer.map(|t| texts.get(&t)),
         memo: draft.memo.map(String::into_boxed_str),
         method: draft.method.map(|t| texts.get(&t)),
+        withheld: draft.withheld,
         origin: row.origin.clone(),
     }
 }

@@ -38,6 +38,7 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252, WINDOWS_1255};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::statement::Generated;
 use super::table::{Cell, RawTable};
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
@@ -92,6 +93,9 @@ pub struct SourceFile {
     /// For text files, the encoding and delimiter used (`windows-1255, ';'-separated`); `None`
     /// for workbooks.
     pub text_format: Option<String>,
+    /// The tables a reader of a structured format (a bank statement, the unified file) made,
+    /// each for one kind of input with its header already known. Such a file has no `tables`.
+    pub generated: Vec<Generated>,
 }
 
 /// Why a file could not be read. Every message names the file and says what to do.
@@ -252,20 +256,25 @@ pub fn read_bytes(
     } else {
         (hash(), read())
     };
-    let (tables, text_format) = read?;
+    let (tables, text_format, generated) = read?;
     Ok(SourceFile {
         tables,
         sha256,
         text_format,
+        generated,
     })
 }
+
+/// What one reading of a file yields: its raw tables, how a text file was decoded, and the
+/// tables a structured format's reader made.
+type Read = (Vec<RawTable>, Option<String>, Vec<Generated>);
 
 /// The tables of a file and, for a text file, its encoding and delimiter.
 fn read_tables(
     bytes: &[u8],
     display: &str,
     encoding: Option<&'static Encoding>,
-) -> Result<(Vec<RawTable>, Option<String>), SourceError> {
+) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
     let (tables, text_format) = match format {
@@ -290,7 +299,7 @@ fn read_tables(
             (vec![table], Some(format))
         }
     };
-    Ok((tables, text_format))
+    Ok((tables, text_format, Vec::new()))
 }
 
 /// Lower-case hex of a digest.

@@ -813,6 +813,38 @@ fn canonical_number(body: &str) -> Result<String, &'static str> {
 // Flags, document and client kinds, languages, plain text
 // ---------------------------------------------------------------------------------------------
 
+/// A rate in percent from 0 to 100: `5`, `5%`, `7.5 %` as text or number. A number cell
+/// between 0 and 1 is a spreadsheet percentage (a cell showing 5% holds 0.05).
+///
+/// # Errors
+/// The cell is not a number, or the rate is negative or above 100.
+pub fn parse_percent(cell: &Cell) -> Result<Decimal, String> {
+    let (text, fraction) = match cell {
+        Cell::Number(n) if *n > 0.0 && *n < 1.0 => (format!("{}", n * 100.0), true),
+        Cell::Number(n) => (format!("{n}"), false),
+        other => (other.display(), false),
+    };
+    let trimmed = text.trim().trim_end_matches('%').trim();
+    let rate: Decimal = trimmed.parse().map_err(|_| {
+        format!(
+            "\"{}\" is not a rate in percent (write it as 5 or 5%)",
+            cell.display()
+        )
+    })?;
+    // A fraction read from a percentage cell keeps no float noise (0.07 * 100).
+    let rate = if fraction {
+        rate.round_dp(6).normalize()
+    } else {
+        rate.normalize()
+    };
+    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
+        return Err(format!(
+            "a rate of {rate}% is not possible: write a rate from 0 to 100 (percent)"
+        ));
+    }
+    Ok(rate)
+}
+
 /// Reads a yes/no cell. An empty cell is "no". Yes: `yes`, `y`, `true`, `1`, `x`, `✓`, `✔`,
 /// `on`, `disputed`, `כן`, `נכון`; no: `no`, `n`, `false`, `0`, `off`, `לא`; any letter case.
 /// Spreadsheet booleans and the numbers 1 and 0 are accepted too.

@@ -93,6 +93,7 @@ fn pay(id: &str, date: &str, amount: &str) -> Payment {
         payer: None,
         memo: None,
         method: None,
+        withheld: None,
         origin: origin(2),
     }
 }
