@@ -529,6 +529,15 @@ fn check(args: &InputArgs) -> Result<u8, AppError> {
         for (field, header) in &input.mapping {
             let _ = writeln!(s, "  {:<18} <- {header}", field.key());
         }
+        if !input.unmapped.is_empty() {
+            let names: Vec<String> = input.unmapped.iter().map(|h| format!("\"{h}\"")).collect();
+            let _ = writeln!(
+                s,
+                "  not read: {} (no field of arrears; map one under [{kind}.columns] in arrears.toml \
+                 if it holds one)",
+                names.join(", ")
+            );
+        }
         for (column, order, decided) in &input.date_orders {
             let how = if *decided {
                 "decided by the data"

@@ -799,23 +799,33 @@ fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
 #[must_use]
 pub fn discovery_words(kind: TableKind) -> &'static [&'static str] {
     match kind {
-        TableKind::Invoices => &["invoice", "חשבוניות", "חשבונית"],
+        // The unified file's data file holds both invoices and receipts.
+        TableKind::Invoices => &["invoice", "חשבוניות", "חשבונית", "bkmvdata"],
         TableKind::Payments => &[
             "payment",
             "bank",
             "receipt",
+            "statement",
+            "camt",
             "תקבול",
             "תשלומ",
             "בנק",
             "קבלות",
+            "תנועות",
+            "bkmvdata",
         ],
         TableKind::Clients => &["client", "customer", "לקוחות"],
     }
 }
 
+/// The extensions of bank statement files (MT940/942, OFX, QFX): whatever their name, they
+/// hold payments. CAMT files end in `.xml`, which says nothing, so they are found by name.
+pub const STATEMENT_EXTENSIONS: [&str; 6] = ["sta", "mt940", "940", "942", "ofx", "qfx"];
+
 /// Finds inputs in a folder without `[inputs]`: spreadsheet and text files whose names say
 /// what they hold (`invoices`, `payments`/`bank`/`receipts`, `clients`/`customers`, in English
-/// or Hebrew).
+/// or Hebrew), CAMT statements (`.xml`) named like payments, and every bank statement file
+/// (`.sta`, `.mt940`, `.ofx`, `.qfx` …) as payments.
 fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
     let words = discovery_words(kind);
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -830,9 +840,17 @@ fn discover(dir: &Path, kind: TableKind) -> Vec<PathBuf> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_lowercase())
                 .unwrap_or_default();
-            let ext_ok =
-                has_extension(p, &SPREADSHEET_EXTENSIONS) || has_extension(p, &TEXT_EXTENSIONS);
-            ext_ok && !name.starts_with('~') && words.iter().any(|w| name.contains(w))
+            if name.starts_with('~') {
+                return false;
+            }
+            let payments = kind == TableKind::Payments;
+            if payments && has_extension(p, &STATEMENT_EXTENSIONS) {
+                return true;
+            }
+            let ext_ok = has_extension(p, &SPREADSHEET_EXTENSIONS)
+                || has_extension(p, &TEXT_EXTENSIONS)
+                || (payments && has_extension(p, &["xml"]));
+            ext_ok && words.iter().any(|w| name.contains(w))
         })
         .collect();
     files.sort();
@@ -870,6 +888,11 @@ mod tests {
             "payments.TXT",
             "payments.json",
             "clients.xls",
+            "BKMVDATA.TXT",
+            "camt053-november.xml",
+            "settings.xml",
+            "leumi-2026-11.sta",
+            "export.OFX",
         ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
@@ -882,9 +905,19 @@ mod tests {
         };
         assert_eq!(
             names(&config.inputs.invoices),
-            ["Invoices-2026-11.XLSX", "invoices-old.ods"]
+            ["BKMVDATA.TXT", "Invoices-2026-11.XLSX", "invoices-old.ods"]
         );
-        assert_eq!(names(&config.inputs.payments), ["bank.csv", "payments.TXT"]);
+        assert_eq!(
+            names(&config.inputs.payments),
+            [
+                "BKMVDATA.TXT",
+                "bank.csv",
+                "camt053-november.xml",
+                "export.OFX",
+                "leumi-2026-11.sta",
+                "payments.TXT"
+            ]
+        );
         assert_eq!(names(&config.inputs.clients), ["clients.xls"]);
     }
 

@@ -127,6 +127,39 @@ pub(crate) fn is_number_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2013}' | '\u{2014}')
 }
 
+/// The length of the longest common subsequence of `a` and `b`: textbook dynamic programming,
+/// two rows.
+#[must_use]
+pub fn lcs_len(a: &[char], b: &[char]) -> usize {
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut cur = vec![0usize; b.len() + 1];
+    for &ca in a {
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = if ca == cb {
+                prev[j] + 1
+            } else {
+                cur[j].max(prev[j + 1])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The normalised Indel similarity of SPEC section 3: 1 − (insertions + deletions) /
+/// (len a + len b), from 0 (nothing shared) to 1 (equal); two empty texts are equal.
+#[must_use]
+#[allow(clippy::cast_precision_loss)] // lengths of names and headers, far below 2^52
+pub fn indel_similarity(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let total = a.len() + b.len();
+    if total == 0 {
+        return 1.0;
+    }
+    (2 * lcs_len(&a, &b)) as f64 / total as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

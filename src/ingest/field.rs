@@ -1,7 +1,8 @@
 //! The columns arrears understands in each kind of table, with their built-in English and Hebrew
 //! header aliases. Header text is compared after [`header_key`] folds case and drops spaces,
 //! dots, underscores, quotes and other punctuation, so `Invoice No.`, `invoice_no` and
-//! `INVOICE NO` are one alias.
+//! `INVOICE NO` are one alias; a header that matches no alias as it is is compared again
+//! without its notes and units ([`header_key_bare`]: `Amount (ILS)`, `Terms [days]`).
 
 use std::fmt;
 
@@ -52,6 +53,7 @@ impl TableKind {
                 Method,
                 PaymentCurrency,
                 Withheld,
+                Debit,
             ],
             TableKind::Clients => &[
                 Id,
@@ -112,6 +114,9 @@ pub enum Field {
     /// Tax withheld at source from this payment (a receipt of the unified file, a bank export
     /// that shows it); SPEC section 11.
     Withheld,
+    /// The money-out column of a bank export with separate credit and debit columns: mapped so
+    /// that a debit line is told apart from an empty one, never read as a payment.
+    Debit,
     // clients
     Id,
     Name,
@@ -172,6 +177,7 @@ impl Field {
             PromisedDate => "promised_date",
             Notes => "notes",
             Withheld => "withheld",
+            Debit => "debit",
             Withholding => "withholding",
         }
     }
@@ -202,6 +208,17 @@ impl Field {
                 "מספר מסמך",
                 "מס מסמך",
                 "אסמכתא",
+                "Doc #",
+                "Document #",
+                "Inv #",
+                "Invoice Ref",
+                "Bill No",
+                "Bill Number",
+                "Invoice ID",
+                "מספר חשבונית מס",
+                "חשבונית מס",
+                "מס' מסמך",
+                "מספר אסמכתא",
             ],
             ClientId | PaymentClientId | Id => &[
                 "Client ID",
@@ -222,6 +239,23 @@ impl Field {
                 "חשבון לקוח",
                 "ח.פ",
                 "מזהה לקוח",
+                "Account Number",
+                "Customer Account",
+                "Client Account",
+                "Customer Ref",
+                "Customer Key",
+                "Account Key",
+                "מפתח חשבון",
+                "מפתח לקוח",
+                "כרטיס לקוח",
+                "מספר כרטיס",
+                "מספר חשבון",
+                "חשבון",
+                "ח.פ/ע.מ",
+                "ע.מ",
+                "מספר עוסק",
+                "עוסק מורשה",
+                "ת.ז/ח.פ",
             ],
             ClientName | Name => &[
                 "Client",
@@ -237,6 +271,17 @@ impl Field {
                 "שם הלקוח",
                 "שם",
                 "חברה",
+                "Sold To",
+                "Bill-to Name",
+                "Customer Full Name",
+                "Client Full Name",
+                "Company Name",
+                "Business Name",
+                "שם חשבון",
+                "שם כרטיס",
+                "שם לקוח/ספק",
+                "שם העסק",
+                "שם החברה",
             ],
             InvoiceDate => &[
                 "Invoice Date",
@@ -250,6 +295,16 @@ impl Field {
                 "תאריך",
                 "תאריך מסמך",
                 "תאריך הפקה",
+                "Txn Date",
+                "Date Issued",
+                "Created",
+                "Invoice Dt",
+                "תאריך אסמכתא",
+                "ת. אסמכתא",
+                "ת. מסמך",
+                "תאריך הנפקה",
+                "תאריך המסמך",
+                "תאריך חשבונית מס",
             ],
             Amount => &[
                 "Amount",
@@ -267,6 +322,19 @@ impl Field {
                 "סכום חשבונית",
                 "סך הכל",
                 "סהכ",
+                "Amount Incl VAT",
+                "Amount Including VAT",
+                "Total Incl Tax",
+                "Invoice Total",
+                "Document Total",
+                "Grand Total",
+                "Total Due",
+                "סכום כולל",
+                "סה\"כ כולל מע\"מ",
+                "סה\"כ לתשלום",
+                "סכום לתשלום",
+                "סכום המסמך",
+                "סכום ברוטו",
             ],
             DueDate => &[
                 "Due Date",
@@ -278,8 +346,27 @@ impl Field {
                 "תאריך לתשלום",
                 "מועד תשלום",
                 "לתשלום עד",
+                "Due By",
+                "Pay By",
+                "Payment Due Date",
+                "Due Dt",
+                "תאריך פרעון",
+                "ת. פירעון",
+                "ת. פרעון",
+                "מועד פירעון",
+                "מועד פרעון",
+                "תאריך יעד לתשלום",
             ],
-            Currency | PaymentCurrency => &["Currency", "Curr", "CCY", "מטבע"],
+            Currency | PaymentCurrency => &[
+                "Currency",
+                "Curr",
+                "CCY",
+                "מטבע",
+                "Currency Code",
+                "Cur",
+                "קוד מטבע",
+                "סוג מטבע",
+            ],
             Email | ClientEmail => &[
                 "Email",
                 "E-mail",
@@ -289,6 +376,12 @@ impl Field {
                 "אימייל",
                 "מייל",
                 "דואר אלקטרוני",
+                "Contact Email",
+                "E-mail Address",
+                "Billing Email",
+                "כתובת דוא\"ל",
+                "כתובת מייל",
+                "כתובת אימייל",
             ],
             DocType | Type => &[
                 "Type",
@@ -299,6 +392,10 @@ impl Field {
                 "סוג",
                 "סוג מסמך",
                 "סוג לקוח",
+                "Document Kind",
+                "Transaction Type",
+                "סוג המסמך",
+                "סוג תנועה",
             ],
             Reference => &[
                 "Reference",
@@ -309,6 +406,14 @@ impl Field {
                 "חשבונית מקור",
                 "בגין חשבונית",
                 "מתייחס לחשבונית",
+                "Related Invoice",
+                "Base Document",
+                "Credited Invoice",
+                "Invoice Reference",
+                "מסמך בסיס",
+                "מספר מסמך בסיס",
+                "חשבונית מקושרת",
+                "מסמך מקושר",
             ],
             Disputed | FlagDisputed => &["Disputed", "Dispute", "In Dispute", "במחלוקת", "מחלוקת"],
             AmountPaid => &[
@@ -318,6 +423,12 @@ impl Field {
                 "Paid To Date",
                 "שולם",
                 "סכום ששולם",
+                "Amount Received",
+                "Total Paid",
+                "Payments Applied",
+                "שולם עד כה",
+                "סה\"כ שולם",
+                "תקבולים",
             ],
             PaymentDate => &[
                 "Date",
@@ -332,6 +443,19 @@ impl Field {
                 "תאריך ערך",
                 "תאריך פעולה",
                 "תאריך קבלה",
+                "Value Dt",
+                "Txn Date",
+                "Trans Date",
+                "Date Received",
+                "Deposit Date",
+                "Entry Date",
+                "Book Date",
+                "יום ערך",
+                "ת. ערך",
+                "תאריך הפעולה",
+                "תאריך תנועה",
+                "תאריך רישום",
+                "תאריך הפקדה",
             ],
             PaymentAmount => &[
                 "Amount",
@@ -346,6 +470,17 @@ impl Field {
                 "סכום תשלום",
                 "סכום התקבול",
                 "בזכות",
+                "Money In",
+                "Credit Amount",
+                "Amount Received",
+                "Deposits",
+                "Incoming",
+                "סכום זכות",
+                "הפקדה",
+                "סכום הפקדה",
+                "סכום קבלה",
+                "סכום שהתקבל",
+                "תקבול",
             ],
             PaymentId => &[
                 "Payment ID",
@@ -360,6 +495,20 @@ impl Field {
                 "קבלה",
                 "מספר תנועה",
                 "אסמכתא",
+                "Transaction Reference",
+                "Bank Reference",
+                "Bank Ref",
+                "Transaction No",
+                "Transaction Number",
+                "Confirmation Number",
+                "Payment No",
+                "Payment Number",
+                "Receipt #",
+                "מספר אסמכתא",
+                "אסמכתה",
+                "מספר פעולה",
+                "מספר עסקה",
+                "מספר שובר",
             ],
             Payer => &[
                 "Payer",
@@ -375,6 +524,20 @@ impl Field {
                 "שם משלם",
                 "לקוח",
                 "שם",
+                "Ordering Party",
+                "Originator",
+                "Sender",
+                "Debtor",
+                "Paid By",
+                "Received From",
+                "Payer Account Name",
+                "שם המעביר",
+                "שם מעביר",
+                "מעביר",
+                "שם השולח",
+                "התקבל מאת",
+                "שם המפקיד",
+                "מפקיד",
             ],
             Memo => &[
                 "Memo",
@@ -390,6 +553,23 @@ impl Field {
                 "הערות",
                 "אסמכתא",
                 "תיאור פעולה",
+                "Remittance Information",
+                "Payment Details",
+                "Transaction Details",
+                "Narration",
+                "Particulars",
+                "Purpose",
+                "Additional Info",
+                "Text",
+                "תיאור הפעולה",
+                "תאור",
+                "תאור פעולה",
+                "הפעולה",
+                "פרטי הפעולה",
+                "פירוט",
+                "פרטים נוספים",
+                "מידע נוסף",
+                "עבור",
             ],
             Method => &[
                 "Method",
@@ -398,6 +578,14 @@ impl Field {
                 "Channel",
                 "אמצעי תשלום",
                 "סוג תשלום",
+                "Payment Type",
+                "Txn Type",
+                "Means of Payment",
+                "Payment Channel",
+                "סוג פעולה",
+                "ערוץ",
+                "ערוץ ביצוע",
+                "אופן תשלום",
             ],
             Phone => &[
                 "Phone",
@@ -408,17 +596,59 @@ impl Field {
                 "טלפון",
                 "נייד",
                 "טל",
+                "Phone No",
+                "Cell",
+                "Cell Phone",
+                "Mobile Phone",
+                "מספר טלפון",
+                "טלפון נייד",
+                "סלולרי",
+                "פלאפון",
             ],
-            Address => &["Address", "Billing Address", "Street", "כתובת"],
-            Language => &["Language", "Lang", "Locale", "שפה"],
+            Address => &[
+                "Address",
+                "Billing Address",
+                "Street",
+                "כתובת",
+                "Street Address",
+                "Mailing Address",
+                "Postal Address",
+                "כתובת למשלוח",
+                "כתובת למכתבים",
+            ],
+            Language => &[
+                "Language",
+                "Lang",
+                "Locale",
+                "שפה",
+                "Preferred Language",
+                "שפה מועדפת",
+                "שפת התכתבות",
+            ],
             Terms => &[
                 "Payment Terms",
                 "Terms",
                 "Credit Terms",
                 "תנאי תשלום",
                 "תנאי אשראי",
+                "Terms of Payment",
+                "Credit Days",
+                "Payment Days",
+                "Net Days",
+                "ימי אשראי",
+                "ימי תשלום",
+                "שוטף",
+                "תנאי תשלום בימים",
             ],
-            Contact => &["Contact", "Contact Person", "Attention", "Attn", "איש קשר"],
+            Contact => &[
+                "Contact",
+                "Contact Person",
+                "Attention",
+                "Attn",
+                "איש קשר",
+                "Contact Name",
+                "שם איש קשר",
+            ],
             Collector => &[
                 "Collector",
                 "Account Manager",
@@ -427,6 +657,12 @@ impl Field {
                 "גובה",
                 "אחראי גבייה",
                 "אחראי",
+                "Sales Rep",
+                "Salesperson",
+                "Agent",
+                "סוכן",
+                "מנהל תיק",
+                "מנהל לקוח",
             ],
             DoNotRemind => &[
                 "Do Not Remind",
@@ -455,6 +691,10 @@ impl Field {
                 "Last Contacted",
                 "קשר אחרון",
                 "תאריך קשר אחרון",
+                "Last Contacted On",
+                "Last Call",
+                "שיחה אחרונה",
+                "תאריך שיחה אחרונה",
             ],
             PromisedDate => &[
                 "Promised Date",
@@ -476,6 +716,18 @@ impl Field {
                 "סכום ניכוי במקור",
                 "מס שנוכה במקור",
                 "ניכוי מס במקור",
+            ],
+            Debit => &[
+                "Debit",
+                "Debit Amount",
+                "Money Out",
+                "Paid Out",
+                "Withdrawal",
+                "Withdrawals",
+                "חובה",
+                "בחובה",
+                "סכום חובה",
+                "משיכה",
             ],
             Withholding => &[
                 "Withholding",
@@ -511,4 +763,63 @@ pub fn header_key(text: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Words that say a column's unit or currency rather than what it holds, compared as
+/// [`header_key`]s. Symbols (`₪`, `$`, `%`) fold away by themselves.
+const UNIT_WORDS: &[&str] = &[
+    "ils",
+    "nis",
+    "usd",
+    "eur",
+    "gbp",
+    "שח",
+    "בשח",
+    "days",
+    "day",
+    "ימים",
+    "בימים",
+    "יום",
+    "percent",
+    "pct",
+    "אחוז",
+    "באחוזים",
+];
+
+/// [`header_key`] of a header without its notes and units: text in parentheses, brackets or
+/// braces goes, and so do unit and currency words at either end (`Amount (ILS)`,
+/// `סכום (ש"ח)`, `Terms [days]`, `Amount in USD`, `₪ יתרה` fold to their field's alias). A
+/// header that would fold to nothing keeps its [`header_key`] (a column headed `ILS`).
+#[must_use]
+pub fn header_key_bare(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut kept = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    let mut words: Vec<String> = kept
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '-' || c == ':')
+        .map(header_key)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_unit = |w: &String| UNIT_WORDS.contains(&w.as_str());
+    while words.last().is_some_and(is_unit) {
+        words.pop();
+        // "Amount in USD", "Terms in days"
+        if words.last().is_some_and(|w| w == "in") {
+            words.pop();
+        }
+    }
+    let lead = words.iter().take_while(|w| is_unit(w)).count();
+    let bare: String = words[lead..].concat();
+    if bare.is_empty() {
+        header_key(text)
+    } else {
+        bare
+    }
 }

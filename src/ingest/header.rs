@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::field::{header_key, Field, TableKind};
+use super::field::{header_key, header_key_bare, Field, TableKind};
 use super::table::RawTable;
 
 /// How many rows from the top may hold the header.
@@ -159,7 +159,8 @@ pub fn find_header(
         if keys.iter().all(String::is_empty) {
             continue;
         }
-        let columns = match_row(&keys, &explicit, &aliases);
+        let bare: Vec<String> = row.iter().map(|c| header_key_bare(&c.display())).collect();
+        let columns = match_row(&keys, &bare, &explicit, &aliases);
         let complete =
             satisfies(kind, &columns) && explicit.iter().all(|(f, _, _)| columns.contains_key(f));
         let better = match &best {
@@ -226,39 +227,158 @@ pub fn find_header(
     }
 }
 
-/// Assigns columns of one candidate row: config names first, then aliases in field order.
+/// Assigns columns of one candidate row: config names first, then aliases in field order;
+/// each first against the headers as they are (`keys`), then, for the fields still without a
+/// column, against the headers without their notes and units (`bare`).
 fn match_row(
     keys: &[String],
+    bare: &[String],
     explicit: &[(Field, String, String)],
     aliases: &[(Field, Vec<String>)],
 ) -> BTreeMap<Field, usize> {
     let mut taken = vec![false; keys.len()];
     let mut columns = BTreeMap::new();
-    let claim = |wanted: &str, taken: &mut Vec<bool>| -> Option<usize> {
-        if wanted.is_empty() {
-            return None;
+    for headers in [keys, bare] {
+        let claim = |wanted: &str, taken: &mut Vec<bool>| -> Option<usize> {
+            if wanted.is_empty() {
+                return None;
+            }
+            let col = headers
+                .iter()
+                .enumerate()
+                .position(|(i, k)| !taken[i] && k == wanted)?;
+            taken[col] = true;
+            Some(col)
+        };
+        for (field, _, key) in explicit {
+            if columns.contains_key(field) {
+                continue;
+            }
+            if let Some(col) = claim(key, &mut taken) {
+                columns.insert(*field, col);
+            }
         }
-        let col = keys
-            .iter()
-            .enumerate()
-            .position(|(i, k)| !taken[i] && k == wanted)?;
-        taken[col] = true;
-        Some(col)
-    };
-    for (field, _, key) in explicit {
-        if let Some(col) = claim(key, &mut taken) {
-            columns.insert(*field, col);
-        }
-    }
-    for (field, keys_of_field) in aliases {
-        if columns.contains_key(field) || explicit.iter().any(|(f, _, _)| f == field) {
-            continue;
-        }
-        if let Some(col) = keys_of_field.iter().find_map(|k| claim(k, &mut taken)) {
-            columns.insert(*field, col);
+        for (field, keys_of_field) in aliases {
+            if columns.contains_key(field) || explicit.iter().any(|(f, _, _)| f == field) {
+                continue;
+            }
+            if let Some(col) = keys_of_field.iter().find_map(|k| claim(k, &mut taken)) {
+                columns.insert(*field, col);
+            }
         }
     }
     columns
+}
+
+/// The non-empty headers of a header row that map to no field, with their columns.
+#[must_use]
+pub fn unmapped(header: &HeaderMatch) -> Vec<(usize, String)> {
+    header
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(col, text)| !text.trim().is_empty() && !header.columns.values().any(|c| c == col))
+        .map(|(col, text)| (col, text.trim().to_string()))
+        .collect()
+}
+
+/// How much an unmapped header must resemble a field's alias to be worth a warning (SPEC
+/// section 10): the Indel similarity of their keys.
+pub const RESEMBLANCE: f64 = 0.8;
+
+/// The field an unmapped header most resembles, with the alias it resembles: an alias whose
+/// key is at least [`RESEMBLANCE`] similar to the header's (without notes and units), or one of
+/// four letters or more that stands in the header as a whole word or words.
+#[must_use]
+pub fn resembles(text: &str, kind: TableKind) -> Option<(Field, &'static str)> {
+    // Words keep their quote marks until they are folded, so `סה"כ` stays one word.
+    let words_of = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric() && c != '"' && c != '\'')
+            .map(header_key)
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let bare = header_key_bare(text);
+    let words = words_of(text);
+    let mut best: Option<(f64, Field, &'static str)> = None;
+    for &field in kind.fields() {
+        for &alias in field.aliases() {
+            let key = header_key(alias);
+            let mut score = crate::normalize::indel_similarity(&bare, &key);
+            if score < RESEMBLANCE && key.chars().count() >= 4 {
+                let alias_words = words_of(alias);
+                let n = alias_words.len();
+                if n > 0 && words.windows(n).any(|w| w == alias_words.as_slice()) {
+                    score = RESEMBLANCE;
+                }
+            }
+            if score >= RESEMBLANCE && best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, field, alias));
+            }
+        }
+    }
+    best.map(|(_, field, alias)| (field, alias))
+}
+
+/// A warning for each unmapped header that resembles a field, naming the header, the field and
+/// the line of `arrears.toml` that maps it.
+#[must_use]
+pub fn unmapped_hints(
+    header: &HeaderMatch,
+    unmapped: &[(usize, String)],
+    kind: TableKind,
+    file: &str,
+    sheet: Option<&str>,
+    row: u32,
+) -> Vec<crate::model::Issue> {
+    unmapped
+        .iter()
+        .filter_map(|(_, text)| {
+            let (field, alias) = resembles(text, kind)?;
+            let line = format!("{} = {}", field.key(), toml_string(text));
+            let now = match header.columns.get(&field) {
+                Some(col) => format!(
+                    "`{}` is read from column \"{}\"; to read this column instead, put `{line}` \
+                     under [{kind}.columns] in arrears.toml",
+                    field.key(),
+                    header.headers.get(*col).map_or("", |h| h.trim()),
+                ),
+                None => format!(
+                    "to read it as `{}`, add `{line}` under [{kind}.columns] in arrears.toml",
+                    field.key()
+                ),
+            };
+            Some(crate::model::Issue {
+                severity: crate::model::Severity::Warning,
+                file: file.to_string(),
+                sheet: sheet.map(str::to_string),
+                row: Some(row),
+                column: Some(text.clone()),
+                value: None,
+                message: format!(
+                    "column not read: \"{text}\" looks like `{}` (\"{alias}\") but matches none of \
+                     its names; {now}",
+                    field.key()
+                ),
+            })
+        })
+        .collect()
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn satisfies(kind: TableKind, columns: &BTreeMap<Field, usize>) -> bool {
@@ -383,12 +503,15 @@ mod tests {
     fn missing_column_lists_headers_and_aliases() {
         let t = table(&[
             &["Open items"],
-            &["Doc", "Customer", "Issued", "Whatever"],
+            &["Folio", "Customer", "Issued", "Whatever"],
             &["1", "A", "2026-01-01", "5"],
         ]);
         let miss = find_header(&t, TableKind::Invoices, &none()).unwrap_err();
         assert_eq!(miss.row_number, Some(2));
-        assert_eq!(miss.headers, vec!["Doc", "Customer", "Issued", "Whatever"]);
+        assert_eq!(
+            miss.headers,
+            vec!["Folio", "Customer", "Issued", "Whatever"]
+        );
         assert_eq!(
             miss.missing,
             vec![&[Field::Number][..], &[Field::Amount][..]]
@@ -396,7 +519,7 @@ mod tests {
         let text = miss.to_string();
         assert!(text.starts_with(
             "invoices.xlsx, sheet 'Export': no invoices header found in the first 30 rows; \
-             the likeliest header row, 2, has: \"Doc\", \"Customer\", \"Issued\", \"Whatever\""
+             the likeliest header row, 2, has: \"Folio\", \"Customer\", \"Issued\", \"Whatever\""
         ));
         assert!(text.contains("missing `number`"));
         assert!(text.contains("`number` tried: \"Invoice No\", \"Invoice\""));
@@ -438,5 +561,97 @@ mod tests {
         let miss = find_header(&t, TableKind::Payments, &none()).unwrap_err();
         assert_eq!(miss.row_number, None);
         assert!(miss.to_string().contains("the table has no rows"));
+    }
+
+    #[test]
+    fn notes_and_units_in_headers_are_not_part_of_the_name() {
+        let t = table(&[
+            &[
+                "Client ID",
+                "Client Name",
+                "Payment terms (days)",
+                "Phone [mobile]",
+            ],
+            &["C1", "Alpha", "45", "050"],
+        ]);
+        let m = find_header(&t, TableKind::Clients, &none()).unwrap();
+        assert_eq!(m.columns[&Field::Terms], 2);
+        assert_eq!(m.columns[&Field::Phone], 3);
+        let t = table(&[&["מספר חשבונית", "לקוח", "תאריך", "סכום (ש\"ח)", "Region"]]);
+        let m = find_header(&t, TableKind::Invoices, &none()).unwrap();
+        assert_eq!(m.columns[&Field::Amount], 3);
+        assert_eq!(unmapped(&m), vec![(4, "Region".to_string())]);
+        let t = table(&[&["Value Date", "Amount in USD"]]);
+        let m = find_header(&t, TableKind::Payments, &none()).unwrap();
+        assert_eq!(m.columns[&Field::PaymentAmount], 1);
+        // A header that is only a unit keeps its name: it is the currency column.
+        let t = table(&[&["Invoice", "Client", "Date", "Total", "Currency"]]);
+        assert_eq!(header_key_bare("ILS"), "ils");
+        assert!(find_header(&t, TableKind::Invoices, &none()).is_ok());
+    }
+
+    #[test]
+    fn an_exact_name_wins_over_a_name_without_its_unit() {
+        // "Amount (ILS)" would be `amount` once bare, but "Amount" names it as it is.
+        let t = table(&[&["Invoice", "Client", "Date", "Amount (ILS)", "Amount"]]);
+        let m = find_header(&t, TableKind::Invoices, &none()).unwrap();
+        assert_eq!(m.columns[&Field::Amount], 4);
+    }
+
+    #[test]
+    fn unmapped_headers_that_look_like_a_field_say_how_to_map_them() {
+        let t = table(&[&["Client ID", "Client Name", "Pay terms", "Region", "Phone"]]);
+        let m = find_header(&t, TableKind::Clients, &none()).unwrap();
+        let cols = unmapped(&m);
+        assert_eq!(
+            cols,
+            vec![(2, "Pay terms".to_string()), (3, "Region".to_string())]
+        );
+        let hints = unmapped_hints(&m, &cols, TableKind::Clients, "clients.xlsx", Some("S"), 1);
+        assert_eq!(hints.len(), 1, "{hints:?}");
+        assert_eq!(hints[0].column.as_deref(), Some("Pay terms"));
+        assert!(
+            hints[0]
+                .message
+                .contains("add `terms = \"Pay terms\"` under [clients.columns] in arrears.toml"),
+            "{}",
+            hints[0].message
+        );
+        // A field already read from another column is named, with how to switch.
+        let t = table(&[&["Date", "Amount", "Value Date of transfer"]]);
+        let m = find_header(&t, TableKind::Payments, &none()).unwrap();
+        let cols = unmapped(&m);
+        let hints = unmapped_hints(&m, &cols, TableKind::Payments, "bank.csv", None, 1);
+        assert_eq!(hints.len(), 1, "{hints:?}");
+        assert!(hints[0]
+            .message
+            .contains("`date` is read from column \"Date\""));
+        assert!(hints[0]
+            .message
+            .contains("date = \"Value Date of transfer\""));
+        // Quotes in a Hebrew header are escaped for TOML.
+        assert_eq!(toml_string("סה\"כ"), "\"סה\\\"כ\"");
+    }
+
+    #[test]
+    fn credit_and_debit_columns_of_a_bank_export() {
+        let t = table(&[
+            &[
+                "תאריך",
+                "תיאור הפעולה",
+                "אסמכתא",
+                "חובה",
+                "זכות",
+                "יתרה בש\"ח",
+            ],
+            &["01/11/2026", "העברה", "123", "", "500", "1500"],
+        ]);
+        let m = find_header(&t, TableKind::Payments, &none()).unwrap();
+        assert_eq!(m.columns[&Field::PaymentDate], 0);
+        assert_eq!(m.columns[&Field::Memo], 1);
+        assert_eq!(m.columns[&Field::PaymentId], 2);
+        assert_eq!(m.columns[&Field::Debit], 3);
+        assert_eq!(m.columns[&Field::PaymentAmount], 4);
+        assert_eq!(unmapped(&m), vec![(5, "יתרה בש\"ח".to_string())]);
     }
 }

@@ -51,6 +51,8 @@ pub struct InputReport {
     pub header_row: Option<u32>,
     /// Which header each field was read from.
     pub mapping: Vec<(Field, String)>,
+    /// The headers of the header row that map to no field: their columns are not read.
+    pub unmapped: Vec<String>,
     /// Per date column: the order used (`day-first`, `month-first`, or `mixed` for a column
     /// that proves both) and whether the data decided it (`false` = the configured default).
     pub date_orders: Vec<(String, String, bool)>,
@@ -394,6 +396,15 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
             .count();
         match header::find_header(&table, kind, &explicit) {
             Ok(header) => {
+                let unmapped = header::unmapped(&header);
+                located.issues.extend(header::unmapped_hints(
+                    &header,
+                    &unmapped,
+                    kind,
+                    &display,
+                    table.sheet.as_deref(),
+                    table.row_number(header.row_index),
+                ));
                 let report = InputReport {
                     kind: Some(kind),
                     path: path.to_path_buf(),
@@ -410,6 +421,7 @@ fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, Inge
                             )
                         })
                         .collect(),
+                    unmapped: unmapped.into_iter().map(|(_, h)| h).collect(),
                     ..InputReport::default()
                 };
                 located.tables.push((table, header, report));
@@ -1296,11 +1308,19 @@ fn read_payments(
             Ok(Some(draft)) => ids.push(payments, finish_payment(row, draft, texts), report),
             Ok(None) => {
                 report.ignored += 1;
-                issues.push(row.issue(
-                    Severity::Warning,
-                    Some(PaymentAmount),
-                    "no incoming amount (zero, empty or a debit); not a client payment, ignored",
-                ));
+                issues.push(if row.cell(Debit).is_some() {
+                    row.issue(
+                        Severity::Warning,
+                        Some(Debit),
+                        "a debit (money out), not a client payment; ignored",
+                    )
+                } else {
+                    row.issue(
+                        Severity::Warning,
+                        Some(PaymentAmount),
+                        "no incoming amount (zero, empty or a debit); not a client payment, ignored",
+                    )
+                });
             }
             Err(issue) => {
                 issues.push(issue);

@@ -23,6 +23,7 @@
 use std::cmp::Ordering;
 
 use super::hash::{HashMap, HashSet};
+use crate::normalize::lcs_len;
 
 /// Lowest similarity that can matter (0.85 = 17/20): the acceptance threshold minus the margin.
 #[cfg(test)]
@@ -369,7 +370,7 @@ impl Pattern {
     /// Length of the longest common subsequence of the query and `text`.
     fn lcs(&self, query: &[char], text: &[char]) -> usize {
         if !self.usable {
-            return lcs_dp(query, text);
+            return lcs_len(query, text);
         }
         let mut v: u64 = !0;
         for &c in text {
@@ -383,23 +384,6 @@ impl Pattern {
         };
         (!v & used).count_ones() as usize
     }
-}
-
-/// Textbook LCS by dynamic programming, two rows.
-pub(crate) fn lcs_dp(a: &[char], b: &[char]) -> usize {
-    let mut prev = vec![0usize; b.len() + 1];
-    let mut cur = vec![0usize; b.len() + 1];
-    for &ca in a {
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = if ca == cb {
-                prev[j] + 1
-            } else {
-                cur[j].max(prev[j + 1])
-            };
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -424,7 +408,7 @@ mod tests {
                 let n: Vec<char> = n.chars().collect();
                 (
                     Similarity {
-                        lcs: lcs_dp(&q, &n),
+                        lcs: lcs_len(&q, &n),
                         total: q.len() + n.len(),
                     },
                     *k,
@@ -505,7 +489,7 @@ mod tests {
         fn bit_parallel_lcs_equals_dp(a in "[abc\u{5d0}\u{5d1}]{0,70}", b in "[abc\u{5d0}\u{5d1}]{0,70}") {
             let a: Vec<char> = a.chars().collect();
             let b: Vec<char> = b.chars().collect();
-            prop_assert_eq!(Pattern::new(&a).lcs(&a, &b), lcs_dp(&a, &b));
+            prop_assert_eq!(Pattern::new(&a).lcs(&a, &b), lcs_len(&a, &b));
         }
 
         #[test]

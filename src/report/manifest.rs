@@ -63,6 +63,8 @@ struct InputRecord<'a> {
     text_format: Option<&'a str>,
     header_row: Option<u32>,
     columns: BTreeMap<&'static str, &'a str>,
+    /// Headers that map to no field: those columns were not read (SPEC section 10).
+    unmapped: &'a [String],
     date_orders: Vec<DateOrderRecord<'a>>,
     rows: usize,
     used: usize,
@@ -170,6 +172,7 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
                 .iter()
                 .map(|(f, h)| (f.key(), h.as_str()))
                 .collect(),
+            unmapped: &i.unmapped,
             date_orders: i
                 .date_orders
                 .iter()
