@@ -476,3 +476,109 @@ fn spreadsheets_read_ahead_keep_the_given_order() {
     sorted.sort_by_key(|&(f, r)| (f != "b.csv", r));
     assert_eq!(duplicates, sorted);
 }
+
+/// The case that went wrong silently: a clients sheet whose terms column carries its unit in
+/// the header. The terms are read (so the invoice is not yet due and gets no letter), an
+/// unread column that looks like a field is a warning with the line that maps it, and every
+/// unread header is listed by `check` and in run.json.
+#[test]
+fn a_header_with_its_unit_is_read_and_no_column_is_ignored_silently() {
+    let input = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "invoices.csv",
+        "Invoice No,Client ID,Client Name,Invoice Date,Amount,Project\n\
+         INV-1,C1,Alpha Ltd,01/10/2026,1000.00,North\n\
+         INV-2,C2,Beta Ltd,01/10/2026,400.00,South\n",
+    );
+    write(
+        input.path(),
+        "clients.csv",
+        "Client ID,Client Name,Payment terms (days),Pay terms note,Region\n\
+         C1,Alpha Ltd,90,,Center\n\
+         C2,Beta Ltd,,,Center\n",
+    );
+    write(
+        input.path(),
+        "bank.csv",
+        "תאריך,תיאור הפעולה,אסמכתא,חובה,זכות,יתרה בש\"ח\n\
+         02/11/2026,העברה Beta Ltd INV-2,5501,,400.00,900\n\
+         03/11/2026,עמלה,5502,12.50,,887.5\n",
+    );
+    let (stdout, _) = Arrears::new()
+        .args(["check"])
+        .arg(input.path())
+        .expect_code(0);
+    assert!(
+        stdout.contains("terms              <- Payment terms (days)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("debit              <- חובה"), "{stdout}");
+    assert!(stdout.contains("not read: \"Project\""), "{stdout}");
+    assert!(
+        stdout.contains("not read: \"Pay terms note\", \"Region\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not read: \"יתרה בש\"ח\""), "{stdout}");
+
+    run_to(input.path(), out.path(), &[]);
+    let run = out.path().join("2026-11-30");
+    // Net 90 from 1 October: not due on 30 November, so no level and no letter for Alpha.
+    let (header, rows) = read_csv(&run.join("clients.csv"));
+    let alpha = rows
+        .iter()
+        .find(|r| r[col(&header, "client_id")] == "C1")
+        .unwrap();
+    assert_eq!(alpha[col(&header, "level")], "none");
+    let (header, rows) = read_csv(&run.join("open-items.csv"));
+    let inv1 = rows
+        .iter()
+        .find(|r| r[col(&header, "invoice")] == "INV-1")
+        .unwrap();
+    assert_eq!(inv1[col(&header, "due_date")], "2026-12-30");
+    assert_eq!(inv1[col(&header, "days_overdue")], "-30");
+    // Beta paid by the credit column; the debit line is an ignored debit, not a payment.
+    let (header, rows) = read_csv(&run.join("allocations.csv"));
+    assert!(rows
+        .iter()
+        .any(|r| r[col(&header, "invoice")] == "INV-2" && r[col(&header, "amount")] == "400.00"));
+    let (header, issues) = read_csv(&run.join("issues.csv"));
+    let messages: Vec<String> = issues
+        .iter()
+        .map(|r| {
+            format!(
+                "{}|{}|{}|{}",
+                r[col(&header, "file")],
+                r[col(&header, "row")],
+                r[col(&header, "column")],
+                r[col(&header, "message")]
+            )
+        })
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("bank.csv|3|חובה|a debit (money out)")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("clients.csv|1|Pay terms note|")
+                && m.contains("to read this column instead, put `terms = \"Pay terms note\"`")),
+        "{messages:#?}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    let clients = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "clients")
+        .unwrap();
+    assert_eq!(
+        clients["unmapped"],
+        serde_json::json!(["Pay terms note", "Region"])
+    );
+}
