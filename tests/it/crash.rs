@@ -63,6 +63,13 @@ fn write_medium_input(dir: &Path) {
         ));
     }
     std::fs::write(dir.join("bank.csv"), pay).unwrap();
+    // Crash safety is about the run folder, not the typesetter: letters without PDF keep a run
+    // short in a debug build, so the kills reach every stage in a few seconds each.
+    std::fs::write(
+        dir.join("arrears.toml"),
+        "[letters]\nformats = [\"html\", \"txt\", \"eml\"]\n",
+    )
+    .unwrap();
 }
 
 fn command(input: &Path, out: &Path, as_of: &str, force: bool) -> Command {
