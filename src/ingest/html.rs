@@ -736,7 +736,7 @@ mod tests {
         let rows = texts(&t[0]);
         assert_eq!(rows[0][0], "מספר חשבונית");
         assert_eq!(rows[3][5], "2,500.00");
-        assert_eq!(rows[5], vec!["סה\"כ", "", "", "", "", "5,120.25"]);
+        assert_eq!(rows[5], vec!["", "", "סה\"כ", "", "", "5,120.25"]);
         assert_eq!(texts(&t[1]), vec![vec!["פירוט", "4 חשבוניות"]]);
     }
 

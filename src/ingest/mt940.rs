@@ -329,9 +329,13 @@ impl Reader {
             (_, 0) => "MT942",
             _ => "MT940 and MT942",
         };
+        let mut columns = COLUMNS;
+        if format == "MT942" {
+            columns[3] = ":34F: currency";
+        }
         Ok(Statement {
             format: format.to_string(),
-            columns: COLUMNS,
+            columns,
             entries,
             problems: self.problems,
         })
