@@ -392,17 +392,13 @@ fn parse_tag(text: &str, from: usize) -> (String, Vec<(String, String)>, usize) 
             at += 1;
         }
         let (value, end) = match b.get(at) {
-            Some(&quote @ (b'"' | b'\'')) => {
-                let close = find(b, at + 1, &[quote]);
-                let stop = find(b, at + 1, b">");
-                match close {
-                    Some(close) => (&text[at + 1..close], close + 1),
-                    None => {
-                        let stop = stop.unwrap_or(b.len());
-                        (&text[at + 1..stop], stop)
-                    }
+            Some(&quote @ (b'"' | b'\'')) => match find(b, at + 1, &[quote]) {
+                Some(close) => (&text[at + 1..close], close + 1),
+                None => {
+                    let stop = find(b, at + 1, b">").unwrap_or(b.len());
+                    (&text[at + 1..stop], stop)
                 }
-            }
+            },
             _ => {
                 let start = at;
                 while b
@@ -670,6 +666,18 @@ mod tests {
         assert_eq!(names, vec!["Outer", "table 2", "Outer (table 3)"]);
         assert_eq!(texts(&t[0]), vec![vec!["x y", "z"]]);
         assert_eq!(texts(&t[1]), vec![vec!["inner"]]);
+    }
+
+    #[test]
+    fn pathological_markup_reads_in_linear_time() {
+        // A tag that never ends, with many attributes; many unclosed comments and scripts.
+        let started = std::time::Instant::now();
+        let mut html = String::from("<table><tr><td>a</td></tr></table><td ");
+        html.push_str(&"x='' y=1 ".repeat(100_000));
+        html.push_str(&"<script><!--<".repeat(50_000));
+        let t = tables(&html);
+        assert_eq!(texts(&t[0]), vec![vec!["a"]]);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 
     #[test]
