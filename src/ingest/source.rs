@@ -1592,6 +1592,26 @@ mod tests {
     }
 
     #[test]
+    fn mt940_is_known_by_its_content_whatever_its_name() {
+        let text = "{1:F01BANKILITAXXX0000000000}{2:O940}{4:\r\n:20:S1\r\n:25:IL62\r\n\
+                    :60F:C261031ILS0,\r\n:61:261105C10,NTRFX//B1\r\n:86:/REMI/INV-1\r\n\
+                    :62F:C261130ILS10,\r\n-}\r\n";
+        let file = read_bytes(text.as_bytes(), "bank.csv", None).unwrap();
+        assert!(file.tables.is_empty());
+        assert_eq!(file.generated.len(), 1);
+        assert_eq!(file.generated[0].format, "MT940");
+        assert_eq!(file.generated[0].table.rows[5][0], Cell::Text("B1".into()));
+        let err = read_bytes(b":20:S1\n:25:IL62\n\x00\x00", "bank.sta", None).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "bank.sta looks like an MT940 bank statement but cannot be read: it holds \
+                 binary data"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn reader_panics_become_errors() {
         let result: Result<(), SourceError> = guarded("a.xls", "test", || panic!("boom"));
         match result {
