@@ -18,14 +18,14 @@
 //!   text, for the value parsers to decide. `colspan` adds empty cells after the cell so the
 //!   columns stay aligned; `rowspan` repeats nothing. Rows do not end in an empty cell.
 //! - The bytes decide the encoding (valid UTF-8, else Windows-1255 for Hebrew bytes, else
-//!   Windows-1252): a page's declared charset is often wrong in these exports, so it is not
-//!   trusted.
+//!   Windows-1252): a page's declared charset is often wrong in these exports, so it is only a
+//!   hint, used when a page declared Hebrew has too few high bytes to tell.
 //! - The padding `colspan` adds is bounded (see [`MAX_COLSPAN`] and [`PADDING_ALLOWANCE`]), so
 //!   a small hostile file cannot make a huge grid.
 
 use std::sync::Arc;
 
-use encoding_rs::WINDOWS_1252;
+use encoding_rs::{Encoding, ISO_8859_8, ISO_8859_8_I, WINDOWS_1252, WINDOWS_1255};
 
 use super::source::decode_text;
 use super::table::{Cell, RawTable};
@@ -55,7 +55,13 @@ pub fn read(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, String> {
 ///
 /// As [`read`].
 pub fn read_with_format(bytes: &[u8], file: &Arc<str>) -> Result<(Vec<RawTable>, String), String> {
-    let (text, encoding) = decode_text(bytes)?;
+    let (mut text, mut encoding) = decode_text(bytes)?;
+    // The bytes decide; a page declared Hebrew breaks the tie of a few high bytes among Latin
+    // letters, which the byte statistics alone read as Windows-1252.
+    if encoding == WINDOWS_1252.name() && declares_hebrew(bytes) {
+        text = WINDOWS_1255.decode_without_bom_handling(bytes).0;
+        encoding = format!("{} (as the page declares)", WINDOWS_1255.name());
+    }
     let tables = Builder::new(file).run(&text)?;
     if tables.is_empty() {
         return Err(
@@ -65,6 +71,22 @@ pub fn read_with_format(bytes: &[u8], file: &Arc<str>) -> Result<(Vec<RawTable>,
         );
     }
     Ok((tables, format!("HTML tables, {encoding}")))
+}
+
+/// Whether the page's `<meta charset>` or `http-equiv` content type names a Hebrew encoding.
+fn declares_hebrew(bytes: &[u8]) -> bool {
+    let head = bytes[..bytes.len().min(4096)].to_ascii_lowercase();
+    let Some(at) = find(&head, 0, b"charset=") else {
+        return false;
+    };
+    let label: Vec<u8> = head[at + 8..]
+        .iter()
+        .skip_while(|c| matches!(c, b'"' | b'\'' | b' '))
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+        .copied()
+        .collect();
+    Encoding::for_label(&label)
+        .is_some_and(|e| e == WINDOWS_1255 || e == ISO_8859_8 || e == ISO_8859_8_I)
 }
 
 /// One table being read.
@@ -678,6 +700,33 @@ mod tests {
         let t = tables(&html);
         assert_eq!(texts(&t[0]), vec![vec!["a"]]);
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn the_declared_charset_is_a_hint_and_the_bytes_decide() {
+        let page = |meta: &str, cell: &[u8]| {
+            let mut bytes = format!("<html><head>{meta}</head><table><tr><td>").into_bytes();
+            bytes.extend_from_slice(cell);
+            bytes
+        };
+        let cell = |bytes: &[u8]| {
+            let (t, format) = read_with_format(bytes, &file()).unwrap();
+            (t[0].rows[0][0].display(), format)
+        };
+        // One Hebrew letter between Latin ones: the declared charset decides the tie.
+        let hebrew = "<meta http-equiv=Content-Type content=\"text/html; charset=windows-1255\">";
+        assert_eq!(
+            cell(&page(hebrew, b"INV\xF9A")),
+            (
+                "INVשA".to_string(),
+                "HTML tables, windows-1255 (as the page declares)".to_string()
+            )
+        );
+        assert_eq!(cell(&page("", b"INV\xF9A")).0, "INVùA");
+        // Hebrew bytes win over a Latin declaration, UTF-8 over any.
+        let latin = "<meta charset=\"iso-8859-1\">";
+        assert_eq!(cell(&page(latin, b"\xF9\xEC\xE5\xED")).0, "שלום");
+        assert_eq!(cell(&page(hebrew, "Café".as_bytes())).0, "Café");
     }
 
     #[test]

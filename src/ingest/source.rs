@@ -160,7 +160,8 @@ pub enum SourceError {
          unpack it and give arrears the workbook or CSV files inside"
     )]
     NotAWorkbook { file: String },
-    /// An HTML or XML document, often produced by web systems under an .xls name.
+    /// An XML document (Excel 2003's XML spreadsheet and others) under a spreadsheet name;
+    /// HTML pages are read as tables.
     #[error(
         "{file} is an {what} document, not a real spreadsheet: open it in Excel, \
          save it as .xlsx (File > Save As) and run again"
