@@ -808,6 +808,48 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A grid of texts written as an escaped HTML table reads back as written.
+        #[test]
+        fn written_tables_read_back(
+            grid in proptest::collection::vec(
+                proptest::collection::vec("[A-Za-z0-9א-ת&<>\"' .,/-]{1,12}", 1..6),
+                1..8,
+            ),
+            upper in proptest::bool::ANY,
+            close in proptest::bool::ANY,
+        ) {
+            let tag = |name: &str| if upper { name.to_ascii_uppercase() } else { name.to_string() };
+            let mut html = format!("<{}>", tag("table"));
+            for row in &grid {
+                html.push_str(&format!("<{}>", tag("tr")));
+                for cell in row {
+                    let escaped = cell
+                        .replace('&', "&amp;")
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
+                        .replace('"', "&quot;")
+                        .replace(' ', "&nbsp;");
+                    html.push_str(&format!("<{}>{escaped}", tag("td")));
+                    if close {
+                        html.push_str(&format!("</{}>", tag("td")));
+                    }
+                }
+            }
+            let t = tables(&html);
+            let expected: Vec<Vec<String>> = grid
+                .iter()
+                .map(|row| {
+                    let mut row: Vec<String> =
+                        row.iter().map(|c| collapse(c).unwrap_or_default()).collect();
+                    while row.last().is_some_and(String::is_empty) {
+                        row.pop();
+                    }
+                    row
+                })
+                .collect();
+            proptest::prop_assert_eq!(texts(&t[0]), expected);
+        }
+
         #[test]
         fn any_markup_reads_without_panic(text in "(<table>|</table>|<tr>|</tr>|<td colspan=[0-9]{1,5}>|<td>|</td>|<th>|<!--|-->|<script>|</script>|<br>|&#[0-9x]{0,8};?|&[a-z]{0,6};?|<caption>|\"|'|=|<|>|[a-zא-ת ])*") {
             if let Ok(tables) = read(text.as_bytes(), &file()) {

@@ -1099,6 +1099,53 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Entries written as an MT940 file read back as written, whatever the line ends.
+        #[test]
+        fn written_entries_read_back(
+            entries in proptest::collection::vec(
+                (
+                    0u32..3650,
+                    1u64..100_000_000,
+                    0usize..4,
+                    "[A-Z0-9]{1,16}",
+                    "[A-Za-zא-ת][A-Za-zא-ת .'-]{0,30}[A-Za-zא-ת]",
+                    "[A-Za-z0-9א-ת][A-Za-z0-9א-ת ./-]{0,60}[A-Za-z0-9א-ת]",
+                ),
+                1..8,
+            ),
+            crlf in proptest::bool::ANY,
+        ) {
+            let start = date(2020, 1, 1);
+            let mut text = String::from(":20:PROP\n:25:IL620108000000099999999\n:28C:1/1\n:60F:C200101ILS0,\n");
+            for (days, cents, mark, bank, name, remi) in &entries {
+                let value = start + chrono::Days::new(u64::from(*days));
+                let amount = format!("{},{:02}", cents / 100, cents % 100);
+                let mark = ["C", "D", "RC", "RD"][*mark];
+                text.push_str(&format!(
+                    ":61:{}{}{mark}{amount}NTRFOWN//{bank}\n:86:/ORDP//NAME/{name}/REMI/{remi}\n",
+                    value.format("%y%m%d"),
+                    value.format("%m%d"),
+                ));
+            }
+            text.push_str(":62F:C200101ILS0,\n-\n");
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            let statement = read(text.as_bytes()).unwrap();
+            proptest::prop_assert!(statement.problems.is_empty(), "{:?}", statement.problems);
+            proptest::prop_assert_eq!(statement.entries.len(), entries.len());
+            for (entry, (days, cents, mark, bank, name, remi)) in statement.entries.iter().zip(&entries) {
+                proptest::prop_assert_eq!(entry.date, start + chrono::Days::new(u64::from(*days)));
+                proptest::prop_assert_eq!(entry.amount, Decimal::new(i64::try_from(*cents).unwrap(), 2));
+                proptest::prop_assert_eq!(entry.reversal, *mark >= 2);
+                let credit = matches!(mark, 0 | 3);
+                proptest::prop_assert_eq!(entry.direction == Direction::Credit, credit);
+                proptest::prop_assert_eq!(entry.id.as_deref(), Some(bank.as_str()));
+                proptest::prop_assert_eq!(entry.payer.clone(), collapsed(name));
+                proptest::prop_assert_eq!(entry.memo.clone(), collapsed(remi));
+            }
+        }
+
         #[test]
         fn any_text_reads_without_panic(text in "(:61:|:86:|:20:|:25:|:60F:|[0-9]{4,10}|[CDR]|,|//|\\?2[0-9]|/NAME/|/REMI/|\\{4:|-\\}|\n|\r|[a-zא-ת ])*") {
             let _ = read(text.as_bytes());
