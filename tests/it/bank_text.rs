@@ -292,3 +292,54 @@ fn html_tables_saved_as_xls_read_end_to_end() {
         ]
     );
 }
+
+#[test]
+fn the_same_payments_as_mt940_and_as_csv_give_the_same_results() {
+    let results = |payments: &str, write: &dyn Fn(&Path)| {
+        let input = tempfile::tempdir().unwrap();
+        let dir = input.path();
+        std::fs::write(dir.join("invoices.csv"), INVOICES).unwrap();
+        write(dir);
+        config(dir, "invoices.csv", &[payments]);
+        let out = tempfile::tempdir().unwrap();
+        run(dir, out.path());
+        let run = out.path().join(AS_OF);
+        [
+            "clients.csv",
+            "open-items.csv",
+            "allocations.csv",
+            "unapplied.csv",
+        ]
+        .map(|name| std::fs::read(run.join(name)).unwrap())
+    };
+    let statement = results("mt940-hebrew-86.sta", &|dir| {
+        copy_fixtures(dir, "statements", &["mt940-hebrew-86.sta"]);
+    });
+    let csv = results("bank.csv", &|dir| {
+        std::fs::write(
+            dir.join("bank.csv"),
+            "Payment ID,Date,Amount,Currency,Payer,Memo\n\
+             LE26110500001,05/11/2026,1200.00,ILS,\"כהן ובניו בע\"\"מ\",תשלום חשבונית INV-1041\n\
+             LE26111200007,12/11/2026,2500.00,ILS,,העברה בנקאית לוי הנדסה חשבונית INV-1043\n\
+             LE26111500002,15/11/2026,-45.00,ILS,,עמלת העברה\n\
+             LE26112000011,20/11/2026,780.25,ILS,מאפיית השכונה,הפקדה\n",
+        )
+        .unwrap();
+    });
+    for (name, (a, b)) in [
+        "clients.csv",
+        "open-items.csv",
+        "allocations.csv",
+        "unapplied.csv",
+    ]
+    .iter()
+    .zip(statement.iter().zip(&csv))
+    {
+        assert!(
+            a == b,
+            "{name} differs:\n{}\n---\n{}",
+            String::from_utf8_lossy(a),
+            String::from_utf8_lossy(b)
+        );
+    }
+}
