@@ -8,6 +8,8 @@
 
 pub mod field;
 pub mod header;
+pub mod html;
+pub mod mt940;
 pub mod source;
 pub mod statement;
 pub mod table;

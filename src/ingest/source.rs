@@ -38,8 +38,9 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252, WINDOWS_1255};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::statement::Generated;
+use super::statement::{self, Generated};
 use super::table::{Cell, RawTable};
+use super::{html, mt940};
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -159,7 +160,8 @@ pub enum SourceError {
          unpack it and give arrears the workbook or CSV files inside"
     )]
     NotAWorkbook { file: String },
-    /// An HTML or XML document, often produced by web systems under an .xls name.
+    /// An XML document (Excel 2003's XML spreadsheet and others) under a spreadsheet name;
+    /// HTML pages are read as tables.
     #[error(
         "{file} is an {what} document, not a real spreadsheet: open it in Excel, \
          save it as .xlsx (File > Save As) and run again"
@@ -175,6 +177,16 @@ pub enum SourceError {
         file: String,
         utf8_line: usize,
         other_line: usize,
+    },
+    /// A bank statement or an HTML table export that cannot be read as a whole.
+    #[error(
+        "{file} looks like {format} but cannot be read: {detail}; download or export it again, \
+         or give arrears the same data as CSV"
+    )]
+    Unreadable {
+        file: String,
+        format: &'static str,
+        detail: String,
     },
     /// Binary content that is neither a workbook nor text.
     #[error(
@@ -277,6 +289,12 @@ fn read_tables(
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
+    let mut generated = Vec::new();
+    let unreadable = |format, detail| SourceError::Unreadable {
+        file: display.to_string(),
+        format,
+        detail,
+    };
     let (tables, text_format) = match format {
         Format::Xlsx => (
             guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
@@ -298,8 +316,19 @@ fn read_tables(
             let (table, format) = read_text(bytes, file, encoding)?;
             (vec![table], Some(format))
         }
+        Format::Html => guarded(display, "HTML", || {
+            html::read_with_format(bytes, &file).map_err(|e| unreadable("an HTML table", e))
+        })
+        .map(|(tables, format)| (tables, Some(format)))?,
+        Format::Mt940 => {
+            let read = guarded(display, "MT940", || {
+                mt940::read(bytes).map_err(|e| unreadable("an MT940 bank statement", e))
+            })?;
+            generated.push(statement::payments_table(read, &file));
+            (Vec::new(), None)
+        }
     };
-    Ok((tables, text_format, Vec::new()))
+    Ok((tables, text_format, generated))
 }
 
 /// Lower-case hex of a digest.
@@ -323,6 +352,8 @@ enum Format {
     Ods,
     Xls,
     Text,
+    Html,
+    Mt940,
 }
 
 fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
@@ -343,30 +374,43 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
         }
         return Ok(Format::Xls);
     }
-    if let Some(what) = markup_kind(bytes) {
-        return Err(SourceError::Markup {
+    if mt940::looks_like(bytes) {
+        return Ok(Format::Mt940);
+    }
+    match markup_kind(bytes) {
+        Some("HTML") => Ok(Format::Html),
+        Some(what) => Err(SourceError::Markup {
             file: file.to_string(),
             what,
-        });
+        }),
+        None => Ok(Format::Text),
     }
-    Ok(Format::Text)
 }
 
-/// HTML tables and Excel 2003 XML saved under a spreadsheet name are common exports; reading
-/// them as CSV would produce nonsense, so they are refused with advice.
+/// Markup saved under a spreadsheet name: an HTML page of tables (a common bank and card export
+/// that Excel opens) is read as tables; XML (Excel 2003's XML spreadsheet and others) would read
+/// as nonsense, so it is refused with advice. An XHTML page starts like XML and is HTML.
 fn markup_kind(bytes: &[u8]) -> Option<&'static str> {
-    let head = &bytes[..bytes.len().min(1024)];
+    let head = &bytes[..bytes.len().min(4096)];
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     if head[start] != b'<' {
         return None;
     }
     let lower = head[start..].to_ascii_lowercase();
-    let contains = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
-    if contains(b"<html") || contains(b"<table") || contains(b"<!doctype html") {
+    // A tag of that name (`<html>`, `<table border=1>`), not a longer one (`<html:Font>`).
+    let has_tag = |name: &[u8]| {
+        lower.windows(name.len() + 1).any(|w| {
+            w.starts_with(name)
+                && matches!(w[name.len()], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+        })
+    };
+    if has_tag(b"<html") || has_tag(b"<!doctype html") {
         Some("HTML")
-    } else if contains(b"<?xml") {
+    } else if has_tag(b"<?xml") {
         Some("XML")
+    } else if has_tag(b"<table") || has_tag(b"<body") || has_tag(b"<head") {
+        Some("HTML")
     } else {
         None
     }
@@ -1019,6 +1063,22 @@ fn decode<'a>(
     Ok((text, encoding.name().to_string()))
 }
 
+/// [`decode`] for the readers of text formats that are not tables (an MT940 statement, an HTML
+/// page): the bytes decide, and an error is a sentence about the file for the reader's own
+/// message.
+pub(super) fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, String), String> {
+    decode(bytes, "", None).map_err(|e| match e {
+        SourceError::MixedEncoding {
+            utf8_line,
+            other_line,
+            ..
+        } => {
+            format!("it mixes text encodings (line {utf8_line} is UTF-8, line {other_line} is not)")
+        }
+        _ => "it holds binary data, not text".to_string(),
+    })
+}
+
 /// A file that is not UTF-8 as a whole but has both a line of UTF-8 text beyond ASCII and a line
 /// that is not UTF-8 (rows pasted together from two exports): decoding it either way would turn
 /// one part into mojibake silently. Returns the first line number of each kind.
@@ -1511,14 +1571,45 @@ mod tests {
     }
 
     #[test]
-    fn html_disguised_as_xls_is_refused() {
-        let err = read_bytes(
+    fn html_saved_as_xls_is_read_and_xml_is_refused() {
+        let file = read_bytes(
             b"<html><table><tr><td>1</td></tr></table></html>",
             "a.xls",
             None,
         )
-        .unwrap_err();
-        assert!(matches!(err, SourceError::Markup { what: "HTML", .. }));
+        .unwrap();
+        assert_eq!(file.tables[0].rows, vec![vec![Cell::Text("1".into())]]);
+        assert_eq!(file.text_format.as_deref(), Some("HTML tables, UTF-8"));
+        // Excel 2003's XML spreadsheet has a `<Table>` and `<html:Font>` but is no HTML page.
+        let xml = b"<?xml version=\"1.0\"?>\n<Workbook><Worksheet><Table><Row><Cell>\
+                    <html:Font>1</html:Font></Cell></Row></Table></Worksheet></Workbook>";
+        let err = read_bytes(xml, "a.xls", None).unwrap_err();
+        assert!(
+            matches!(err, SourceError::Markup { what: "XML", .. }),
+            "{err}"
+        );
+        let xhtml = b"<?xml version=\"1.0\"?>\n<!DOCTYPE html>\n<html><body><table><tr><td>x";
+        assert!(read_bytes(xhtml, "a.xls", None).is_ok());
+    }
+
+    #[test]
+    fn mt940_is_known_by_its_content_whatever_its_name() {
+        let text = "{1:F01BANKILITAXXX0000000000}{2:O940}{4:\r\n:20:S1\r\n:25:IL62\r\n\
+                    :60F:C261031ILS0,\r\n:61:261105C10,NTRFX//B1\r\n:86:/REMI/INV-1\r\n\
+                    :62F:C261130ILS10,\r\n-}\r\n";
+        let file = read_bytes(text.as_bytes(), "bank.csv", None).unwrap();
+        assert!(file.tables.is_empty());
+        assert_eq!(file.generated.len(), 1);
+        assert_eq!(file.generated[0].format, "MT940");
+        assert_eq!(file.generated[0].table.rows[5][0], Cell::Text("B1".into()));
+        let err = read_bytes(b":20:S1\n:25:IL62\n\x00\x00", "bank.sta", None).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "bank.sta looks like an MT940 bank statement but cannot be read: it holds \
+                 binary data"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
