@@ -685,16 +685,20 @@ fn data_rows<'a>(
     rows
 }
 
-/// A totals line at the bottom of an export ("Total", "סה"כ") with no document number.
+/// A totals line at the bottom of an export ("Total", "סה"כ"): a row whose key column is empty
+/// or holds the totals word itself, with the word somewhere in the row.
 fn is_totals_row(row: &Row<'_>, key_field: Field) -> bool {
-    row.cell(key_field).is_none()
-        && row.cells.iter().any(|c| {
-            let key = field::header_key(&c.display());
-            matches!(
-                key.as_str(),
-                "total" | "totals" | "grandtotal" | "סהכ" | "סךהכל" | "סיכום"
-            )
-        })
+    let is_total = |c: &Cell| {
+        let key = field::header_key(&c.display());
+        matches!(
+            key.as_str(),
+            "total" | "totals" | "grandtotal" | "סהכ" | "סךהכל" | "סיכום"
+        )
+    };
+    match row.cell(key_field) {
+        None => row.cells.iter().any(is_total),
+        Some(key) => is_total(key),
+    }
 }
 
 /// How the dates of one column are read.
@@ -718,6 +722,14 @@ fn date_orders<'a>(
         if !rows
             .first()
             .is_some_and(|r| r.header.columns.contains_key(&field))
+        {
+            continue;
+        }
+        // A column of real dates (a spreadsheet's, a bank statement's) has no order to decide;
+        // saying it fell back to the default would only be noise.
+        if !rows
+            .par_iter()
+            .any(|r| matches!(r.cell(field), Some(Cell::Text(_))))
         {
             continue;
         }
