@@ -11,6 +11,7 @@ pub mod header;
 pub mod source;
 pub mod statement;
 pub mod table;
+pub mod unified;
 pub mod value;
 
 use std::collections::hash_map::Entry;

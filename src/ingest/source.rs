@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 
 use super::statement::Generated;
 use super::table::{Cell, RawTable};
+use super::unified;
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -176,6 +177,12 @@ pub enum SourceError {
         utf8_line: usize,
         other_line: usize,
     },
+    /// The summary file of the unified file given instead of the file it summarises.
+    #[error(
+        "{file} is the INI.TXT of an Israeli unified file (מבנה אחיד), which holds no documents: \
+         give the BKMVDATA.TXT beside it instead (arrears reads this INI.TXT with it)"
+    )]
+    UnifiedIni { file: String },
     /// Binary content that is neither a workbook nor text.
     #[error(
         "{file} is not a text or spreadsheet file (it contains binary data): \
@@ -203,7 +210,13 @@ pub fn read_file(
         file: display.to_string(),
         source,
     })?;
-    read_bytes(&bytes, display, encoding)
+    // The unified file's INI.TXT, beside it, says how its text is written.
+    let ini = if unified::is_unified(&bytes) {
+        unified::find_ini(path)
+    } else {
+        unified::Ini::Missing
+    };
+    read_source(&bytes, display, encoding, &ini)
 }
 
 /// The file's bytes. A large file is read in parts on all threads: copying a hundred
@@ -241,13 +254,23 @@ pub fn read_bytes(
     display: &str,
     encoding: Option<&'static Encoding>,
 ) -> Result<SourceFile, SourceError> {
+    read_source(bytes, display, encoding, &unified::Ini::Missing)
+}
+
+/// [`read_bytes`], with the `INI.TXT` found beside a unified file.
+fn read_source(
+    bytes: &[u8],
+    display: &str,
+    encoding: Option<&'static Encoding>,
+    ini: &unified::Ini,
+) -> Result<SourceFile, SourceError> {
     if bytes.is_empty() {
         return Err(SourceError::Empty {
             file: display.to_string(),
         });
     }
     let hash = || hex(&Sha256::digest(bytes));
-    let read = || read_tables(bytes, display, encoding);
+    let read = || read_tables(bytes, display, encoding, ini);
     // Inside the thread pool the file's hash is worked out beside the reading. Outside it (a
     // workbook read on a thread of its own) both stay on the calling thread: a join would move
     // the reading into the pool, where it would hold a worker for the whole sheet.
@@ -274,6 +297,7 @@ fn read_tables(
     bytes: &[u8],
     display: &str,
     encoding: Option<&'static Encoding>,
+    ini: &unified::Ini,
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
@@ -297,6 +321,12 @@ fn read_tables(
         Format::Text => {
             let (table, format) = read_text(bytes, file, encoding)?;
             (vec![table], Some(format))
+        }
+        Format::Unified => {
+            let generated = guarded(display, "unified file", || {
+                Ok(unified::read(bytes, ini, &file))
+            })?;
+            return Ok((Vec::new(), None, generated));
         }
     };
     Ok((tables, text_format, Vec::new()))
@@ -322,6 +352,8 @@ enum Format {
     Xlsb,
     Ods,
     Xls,
+    /// The Israeli unified file's `BKMVDATA.TXT`.
+    Unified,
     Text,
 }
 
@@ -347,6 +379,14 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
         return Err(SourceError::Markup {
             file: file.to_string(),
             what,
+        });
+    }
+    if unified::is_unified(bytes) {
+        return Ok(Format::Unified);
+    }
+    if unified::is_ini(bytes) {
+        return Err(SourceError::UnifiedIni {
+            file: file.to_string(),
         });
     }
     Ok(Format::Text)
