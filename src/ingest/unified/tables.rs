@@ -385,9 +385,27 @@ pub(super) fn summary(
         "documents read as {kind}: {}",
         if taken.is_empty() { "none" } else { &taken }
     ));
-    let other = list(&mut by_type.iter().filter(|(t, _)| !read.contains(t)));
+    let (elsewhere, also): (&[u16], TableKind) = match kind {
+        TableKind::Payments => (&INVOICE_TYPES, TableKind::Invoices),
+        _ => (&PAYMENT_TYPES, TableKind::Payments),
+    };
+    let there = list(
+        &mut by_type
+            .iter()
+            .filter(|(t, _)| !read.contains(t) && elsewhere.contains(t)),
+    );
+    if !there.is_empty() {
+        parts.push(format!(
+            "read when the file is also given under `{also}`: {there}"
+        ));
+    }
+    let other = list(
+        &mut by_type
+            .iter()
+            .filter(|(t, _)| !read.contains(t) && !elsewhere.contains(t)),
+    );
     if !other.is_empty() {
-        parts.push(format!("other documents, not read as {kind}: {other}"));
+        parts.push(format!("other documents, not read: {other}"));
     }
     let kinds = |code: &str| match code {
         "A100" => "opening record",

@@ -145,7 +145,14 @@ fn every_payment_field_is_read() {
     assert!(info.message.contains("3 × B100"), "{}", info.message);
     assert!(info.message.contains("1 × M100"), "{}", info.message);
     assert!(
-        info.message.contains("3 × 305 (tax invoice)"),
+        info.message
+            .contains("also given under `invoices`: 3 × 305 (tax invoice), 1 × 330"),
+        "{}",
+        info.message
+    );
+    assert!(
+        info.message
+            .contains("other documents, not read: 1 × 200 (delivery note)"),
         "{}",
         info.message
     );
