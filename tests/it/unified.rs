@@ -100,6 +100,7 @@ fn one_export_gives_invoices_and_receipts_that_settle_them() {
                 "שירותי ניקיון הגליל".into(),
                 "3510.00".into()
             ),
+            ("20005".into(), "Global Trade Inc".into(), "1000.00".into()),
         ]
     );
 
@@ -108,7 +109,7 @@ fn one_export_gives_invoices_and_receipts_that_settle_them() {
         .iter()
         .map(|r| r[col(&header, "invoice")].clone())
         .collect();
-    assert_eq!(open, vec!["1002", "1003"]);
+    assert_eq!(open, vec!["1002", "1003", "1004"]);
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run_dir.join("run.json")).unwrap()).unwrap();
@@ -119,12 +120,12 @@ fn one_export_gives_invoices_and_receipts_that_settle_them() {
             .find(|i| i["kind"] == kind)
             .unwrap_or_else(|| panic!("no {kind} input in {inputs:?}"))
     };
-    // 305 ×3, 330 and 320 as invoices; 400 ×2 and 320 as payments: each used.
+    // 305 ×4 (one in USD), 330 and 320 as invoices; 400 ×2 and 320 as payments: each used.
     let invoices = of("invoices");
     assert_eq!(invoices["file"], "export/BKMVDATA.TXT");
     assert_eq!(
         (invoices["rows"].as_u64(), invoices["used"].as_u64()),
-        (Some(5), Some(5))
+        (Some(6), Some(6))
     );
     let payments = of("payments");
     assert_eq!(

@@ -259,4 +259,28 @@ mod tests {
         assert_eq!(to_logical("Acme Ltd"), "Acme Ltd");
         assert_eq!(to_logical(""), "");
     }
+
+    proptest::proptest! {
+        /// Turning text around is its own inverse: what a package stored visually from a
+        /// logical name comes back as that name, whatever mix of Hebrew, Latin, digits, spaces
+        /// and punctuation it holds.
+        #[test]
+        fn turning_around_twice_gives_the_text_back(
+            text in "[\u{5d0}-\u{5ea}a-zA-Z0-9 ().,\"/-]{0,40}",
+        ) {
+            proptest::prop_assert_eq!(to_logical(&to_logical(&text)), text);
+        }
+
+        /// Whatever the bytes, decoding and ordering never fail and keep one character per
+        /// byte in the single-byte character sets.
+        #[test]
+        fn any_bytes_decode(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            for charset in [Charset::Windows1255, Charset::Cp862] {
+                let text = charset.decode(&bytes);
+                proptest::prop_assert_eq!(text.chars().count(), bytes.len());
+                let _ = to_logical(&text);
+            }
+            let _ = charset_of(&bytes);
+        }
+    }
 }

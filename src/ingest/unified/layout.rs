@@ -270,6 +270,24 @@ mod tests {
         assert!(amount("+0000 00012450").is_err());
     }
 
+    proptest::proptest! {
+        /// Every amount the specification can hold reads back exactly.
+        #[test]
+        fn signed_fixed_point_reads_exactly(cents in -99_999_999_999_999i64..=99_999_999_999_999) {
+            let field = format!("{}{:014}", if cents < 0 { '-' } else { '+' }, cents.unsigned_abs());
+            proptest::prop_assert_eq!(amount(&field), Ok(Some(Decimal::new(cents, 2))));
+        }
+
+        /// Any text in an amount, date or code field is a value or a message, never a panic.
+        #[test]
+        fn any_text_is_read_or_refused(text in "\\PC{0,20}") {
+            let _ = amount(&text);
+            let _ = date(&text);
+            let _ = code(&text);
+            let _ = document_number(&text);
+        }
+    }
+
     #[test]
     fn dates_are_yyyymmdd() {
         assert_eq!(date("20261105"), Ok(NaiveDate::from_ymd_opt(2026, 11, 5)));

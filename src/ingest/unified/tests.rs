@@ -71,7 +71,7 @@ fn detects_the_file_and_its_ini_by_content() {
 fn every_invoice_field_is_read() {
     let (invoices, _) = tables(LOGICAL_1255, &ini(LOGICAL_1255_INI));
     // 305 1001, 305 1002, 330 1001, 320 501, 305 1003 at their C100 lines.
-    assert_eq!(filled(&invoices), vec![5, 10, 12, 14, 17]);
+    assert_eq!(filled(&invoices), vec![5, 10, 12, 14, 17, 25]);
     assert_eq!(get(&invoices, 5, Field::Number), "1001");
     assert_eq!(get(&invoices, 5, Field::ClientId), "20001");
     assert_eq!(get(&invoices, 5, Field::ClientName), "כהן ובניו בע\"מ");
@@ -95,6 +95,10 @@ fn every_invoice_field_is_read() {
     assert_eq!(get(&invoices, 14, Field::Number), "501");
     assert_eq!(get(&invoices, 14, Field::DocType), "חשבונית מס קבלה");
     assert_eq!(get(&invoices, 14, Field::Amount), "2340.00");
+    // An export invoice: what the customer owes is its foreign-currency total (1217, 1218).
+    assert_eq!(get(&invoices, 25, Field::Amount), "1000.00");
+    assert_eq!(get(&invoices, 25, Field::Currency), "USD");
+    assert_eq!(get(&invoices, 25, Field::ClientName), "Global Trade Inc");
     assert_eq!(invoices.ignored, 0);
     assert_eq!(invoices.rejected, 0);
     assert_eq!(invoices.header.headers[4], "1223 סכום המסמך כולל מע\"מ");
@@ -146,7 +150,7 @@ fn every_payment_field_is_read() {
     assert!(info.message.contains("1 × M100"), "{}", info.message);
     assert!(
         info.message
-            .contains("also given under `invoices`: 3 × 305 (tax invoice), 1 × 330"),
+            .contains("also given under `invoices`: 4 × 305 (tax invoice), 1 × 330"),
         "{}",
         info.message
     );
