@@ -58,20 +58,48 @@ pub enum Ini {
 }
 
 /// Whether `bytes` are a `BKMVDATA.TXT`: its first record is the opening record `A100` (its
-/// record number, or the specification's constant `&OF` where the layout puts it).
+/// record number, or the specification's constant `&OF` where the layout puts it), or, when the
+/// opening record was lost, its first two lines are numbered records of the file.
 #[must_use]
 pub fn is_unified(bytes: &[u8]) -> bool {
-    first_record_is(bytes, b"A100", layout::A_CONSTANT.start)
+    let bytes = start_of(bytes);
+    if first_record_is(bytes, b"A100", layout::A_CONSTANT.start) {
+        return true;
+    }
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(2);
+    let numbered_record = |line: &[u8]| {
+        RECORD_CODES.iter().any(|code| line.starts_with(code))
+            && line.len() >= 22
+            && line[4..22].iter().all(u8::is_ascii_digit)
+    };
+    matches!((lines.next(), lines.next()), (Some(a), Some(b)) if numbered_record(a) && numbered_record(b))
 }
 
 /// Whether `bytes` are an `INI.TXT` (its header record `A000`).
 #[must_use]
 pub fn is_ini(bytes: &[u8]) -> bool {
-    first_record_is(bytes, b"A000", layout::INI_CONSTANT.start)
+    first_record_is(start_of(bytes), b"A000", layout::INI_CONSTANT.start)
+}
+
+/// The record codes of `BKMVDATA.TXT` (section 2.5 ה).
+const RECORD_CODES: [&[u8]; 8] = [
+    b"A100", b"B100", b"B110", b"C100", b"D110", b"D120", b"M100", b"Z900",
+];
+
+/// The bytes from the first record on: past a byte-order mark and blank lines.
+fn start_of(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[first..]
 }
 
 fn first_record_is(bytes: &[u8], code: &[u8], constant_at: usize) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(rest) = bytes.strip_prefix(code) else {
         return false;
     };
@@ -237,7 +265,20 @@ pub fn read(bytes: &[u8], ini: &Ini, file: &Arc<str>) -> Vec<Generated> {
         })
         .filter(|line| !line.bytes.iter().all(u8::is_ascii_whitespace))
         .collect();
-    let opening = lines.first().map(|l| l.bytes).unwrap_or_default();
+    let opening = match lines.first() {
+        Some(first) if first.code() == b"A100" => first.bytes,
+        _ => {
+            notes.warn(
+                lines.first().map(|l| l.number),
+                None,
+                None,
+                "the file does not begin with its opening record A100: its start may be \
+                 missing; the documents it holds are read, export it again to be sure"
+                    .to_string(),
+            );
+            &[]
+        }
+    };
 
     let facts = read_ini(ini, opening, &mut notes);
     let from_bytes = if bom {
@@ -304,7 +345,7 @@ pub fn read(bytes: &[u8], ini: &Ini, file: &Arc<str>) -> Vec<Generated> {
     for line in &lines {
         let code = String::from_utf8_lossy(line.code()).to_string();
         match line.code() {
-            b"A100" | b"B100" | b"B110" | b"D110" | b"D120" | b"M100" | b"Z900" => {}
+            code if code != b"C100" && RECORD_CODES.contains(&code) => {}
             b"C100" => {
                 let length = reading.length(line.bytes);
                 if length < layout::C_DATE.start + layout::C_DATE.len - 1 {

@@ -65,6 +65,17 @@ fn detects_the_file_and_its_ini_by_content() {
     assert!(!is_unified(b"A10"));
     assert!(!is_unified(b""));
     assert!(is_unified(b"\xEF\xBB\xBFA100000000001514000001"));
+    assert!(is_unified(b"\r\n\r\nA100000000001514000001"));
+    // The opening record lost: two numbered records still say what the file is.
+    let headless = &LOGICAL_1255[97..];
+    assert!(headless.starts_with(b"B110"));
+    assert!(is_unified(headless));
+    assert!(!is_unified(b"C100000000001514000001\nInvoice,Amount\n"));
+    let (invoices, _) = tables(headless, &ini(LOGICAL_1255_INI));
+    assert_eq!(filled(&invoices).len(), 6);
+    assert!(invoices.issues.iter().any(|i| i
+        .message
+        .contains("does not begin with its opening record A100")));
 }
 
 #[test]
