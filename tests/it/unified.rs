@@ -215,3 +215,25 @@ fn a_damaged_export_runs_and_lists_every_problem() {
         |r| r[col(&header, "payment_id")] == "400-9002" && r[col(&header, "invoice")] == "3002"
     ));
 }
+
+#[test]
+fn ini_given_instead_of_the_data_is_refused_with_advice() {
+    let dir = folder("hebrew-windows-1255-logical");
+    std::fs::write(
+        dir.path().join("arrears.toml"),
+        "[inputs]\ninvoices = [\"export/ini.txt\"]\npayments = [\"export/BKMVDATA.TXT\"]\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (_, stderr) = Arrears::new()
+        .current_dir(dir.path())
+        .args(["run", ".", "--as-of", AS_OF, "--out"])
+        .arg(out.path())
+        .expect_code(1);
+    assert!(stderr.contains("export/ini.txt is the INI.TXT"), "{stderr}");
+    assert!(
+        stderr.contains("give the BKMVDATA.TXT beside it"),
+        "{stderr}"
+    );
+    assert!(!out.path().join(AS_OF).exists());
+}
