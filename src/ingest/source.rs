@@ -301,6 +301,7 @@ fn read_tables(
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
+    let mut generated = Vec::new();
     let (tables, text_format) = match format {
         Format::Xlsx => (
             guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
@@ -323,13 +324,13 @@ fn read_tables(
             (vec![table], Some(format))
         }
         Format::Unified => {
-            let generated = guarded(display, "unified file", || {
+            generated = guarded(display, "unified file", || {
                 Ok(unified::read(bytes, ini, &file))
             })?;
-            return Ok((Vec::new(), None, generated));
+            (Vec::new(), None)
         }
     };
-    Ok((tables, text_format, Vec::new()))
+    Ok((tables, text_format, generated))
 }
 
 /// Lower-case hex of a digest.
@@ -375,18 +376,18 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
         }
         return Ok(Format::Xls);
     }
-    if let Some(what) = markup_kind(bytes) {
-        return Err(SourceError::Markup {
-            file: file.to_string(),
-            what,
-        });
-    }
     if unified::is_unified(bytes) {
         return Ok(Format::Unified);
     }
     if unified::is_ini(bytes) {
         return Err(SourceError::UnifiedIni {
             file: file.to_string(),
+        });
+    }
+    if let Some(what) = markup_kind(bytes) {
+        return Err(SourceError::Markup {
+            file: file.to_string(),
+            what,
         });
     }
     Ok(Format::Text)
