@@ -237,3 +237,49 @@ fn ini_given_instead_of_the_data_is_refused_with_advice() {
     );
     assert!(!out.path().join(AS_OF).exists());
 }
+
+/// The typed documents ingest makes of the export: the withheld tax reaches the payment (SPEC
+/// section 11 reads it), the credit invoice is a credit note on the invoice it names.
+#[test]
+fn ingest_types_the_documents_with_withheld_tax_and_credit_notes() {
+    let dir = folder("hebrew-windows-1255-logical");
+    let data = dir.path().join("export/BKMVDATA.TXT");
+    let overrides = arrears::config::Overrides {
+        invoices: vec![data.clone()],
+        payments: vec![data],
+        ..Default::default()
+    };
+    let config = arrears::config::Config::load(Some(dir.path()), None, &overrides).unwrap();
+    let ledger = arrears::ingest::ingest(&config).unwrap();
+    let payment = ledger
+        .payments
+        .iter()
+        .find(|p| &*p.id == "400-7002")
+        .unwrap();
+    assert_eq!(payment.amount.to_string(), "5557.50");
+    assert_eq!(
+        payment.withheld.map(|w| w.to_string()).as_deref(),
+        Some("292.50")
+    );
+    assert_eq!(payment.method.as_deref(), Some("המחאה"));
+    assert_eq!(payment.memo.as_deref(), Some("1002"));
+    assert_eq!(payment.client_id.as_deref(), Some("20002"));
+    assert_eq!(payment.origin.row, 22);
+    let credit = ledger
+        .invoices
+        .iter()
+        .find(|i| &*i.number == "330-1001")
+        .unwrap();
+    assert_eq!(credit.kind, arrears::model::DocKind::CreditNote);
+    assert_eq!(credit.amount.to_string(), "-1170.00");
+    assert_eq!(credit.reference.as_deref(), Some("1001"));
+    assert_eq!(&*credit.client_name, "כהן ובניו בע\"מ");
+    // An invoice-receipt with no tax withheld: the invoice is the payment, both 2,340.00.
+    let receipt = ledger
+        .invoices
+        .iter()
+        .find(|i| &*i.number == "501")
+        .unwrap();
+    assert_eq!(receipt.amount.to_string(), "2340.00");
+    assert!(ledger.clients.contains_key("20005"));
+}
