@@ -72,7 +72,7 @@ fn detects_the_file_and_its_ini_by_content() {
     assert!(is_unified(headless));
     assert!(!is_unified(b"C100000000001514000001\nInvoice,Amount\n"));
     let (invoices, _) = tables(headless, &ini(LOGICAL_1255_INI));
-    assert_eq!(filled(&invoices).len(), 6);
+    assert_eq!(filled(&invoices).len(), 7);
     assert!(invoices.issues.iter().any(|i| i
         .message
         .contains("does not begin with its opening record A100")));
@@ -82,7 +82,7 @@ fn detects_the_file_and_its_ini_by_content() {
 fn every_invoice_field_is_read() {
     let (invoices, _) = tables(LOGICAL_1255, &ini(LOGICAL_1255_INI));
     // 305 1001, 305 1002, 330 1001, 320 501, 305 1003 at their C100 lines.
-    assert_eq!(filled(&invoices), vec![5, 10, 12, 14, 17, 25]);
+    assert_eq!(filled(&invoices), vec![5, 10, 12, 14, 17, 25, 27]);
     assert_eq!(get(&invoices, 5, Field::Number), "1001");
     assert_eq!(get(&invoices, 5, Field::ClientId), "20001");
     assert_eq!(get(&invoices, 5, Field::ClientName), "כהן ובניו בע\"מ");
@@ -110,6 +110,8 @@ fn every_invoice_field_is_read() {
     assert_eq!(get(&invoices, 25, Field::Amount), "1000.00");
     assert_eq!(get(&invoices, 25, Field::Currency), "USD");
     assert_eq!(get(&invoices, 25, Field::ClientName), "Global Trade Inc");
+    // An invoice-receipt with tax withheld: the customer owed 1223 + 1224.
+    assert_eq!(get(&invoices, 27, Field::Amount), "1170.00");
     assert_eq!(invoices.ignored, 0);
     assert_eq!(invoices.rejected, 0);
     assert_eq!(invoices.header.headers[4], "1223 סכום המסמך כולל מע\"מ");
@@ -125,7 +127,11 @@ fn every_invoice_field_is_read() {
 #[test]
 fn every_payment_field_is_read() {
     let (_, payments) = tables(LOGICAL_1255, &ini(LOGICAL_1255_INI));
-    assert_eq!(filled(&payments), vec![14, 19, 22]);
+    assert_eq!(filled(&payments), vec![14, 19, 22, 27]);
+    assert_eq!(get(&payments, 27, Field::PaymentAmount), "1111.50");
+    assert_eq!(get(&payments, 27, Field::Withheld), "58.50");
+    assert_eq!(get(&payments, 27, Field::Memo), "502");
+    assert_eq!(get(&payments, 27, Field::Method), "מזומן");
     assert_eq!(get(&payments, 14, Field::PaymentId), "320-501");
     assert_eq!(get(&payments, 14, Field::Memo), "501");
     assert_eq!(get(&payments, 14, Field::PaymentAmount), "2340.00");
