@@ -163,9 +163,10 @@ impl fmt::Display for Origin {
 }
 
 /// How bad a problem in the data is. Errors leave the row out of the calculation; warnings
-/// keep it (or, for an identical duplicate, count it once).
+/// keep it (or, for an identical duplicate, count it once); an info only tells what was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    Info,
     Warning,
     Error,
 }
@@ -174,6 +175,7 @@ impl Severity {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }

@@ -13,6 +13,7 @@ pub mod mt940;
 pub mod source;
 pub mod statement;
 pub mod table;
+pub mod unified;
 pub mod value;
 
 use std::collections::hash_map::Entry;

@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 
 use super::statement::{self, Generated};
 use super::table::{Cell, RawTable};
-use super::{html, mt940};
+use super::{html, mt940, unified};
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -188,6 +188,12 @@ pub enum SourceError {
         format: &'static str,
         detail: String,
     },
+    /// The summary file of the unified file given instead of the file it summarises.
+    #[error(
+        "{file} is the INI.TXT of an Israeli unified file (מבנה אחיד), which holds no documents: \
+         give the BKMVDATA.TXT beside it instead (arrears reads this INI.TXT with it)"
+    )]
+    UnifiedIni { file: String },
     /// Binary content that is neither a workbook nor text.
     #[error(
         "{file} is not a text or spreadsheet file (it contains binary data): \
@@ -215,7 +221,13 @@ pub fn read_file(
         file: display.to_string(),
         source,
     })?;
-    read_bytes(&bytes, display, encoding)
+    // The unified file's INI.TXT, beside it, says how its text is written.
+    let ini = if unified::is_unified(&bytes) {
+        unified::find_ini(path)
+    } else {
+        unified::Ini::Missing
+    };
+    read_source(&bytes, display, encoding, &ini)
 }
 
 /// The file's bytes. A large file is read in parts on all threads: copying a hundred
@@ -253,13 +265,23 @@ pub fn read_bytes(
     display: &str,
     encoding: Option<&'static Encoding>,
 ) -> Result<SourceFile, SourceError> {
+    read_source(bytes, display, encoding, &unified::Ini::Missing)
+}
+
+/// [`read_bytes`], with the `INI.TXT` found beside a unified file.
+fn read_source(
+    bytes: &[u8],
+    display: &str,
+    encoding: Option<&'static Encoding>,
+    ini: &unified::Ini,
+) -> Result<SourceFile, SourceError> {
     if bytes.is_empty() {
         return Err(SourceError::Empty {
             file: display.to_string(),
         });
     }
     let hash = || hex(&Sha256::digest(bytes));
-    let read = || read_tables(bytes, display, encoding);
+    let read = || read_tables(bytes, display, encoding, ini);
     // Inside the thread pool the file's hash is worked out beside the reading. Outside it (a
     // workbook read on a thread of its own) both stay on the calling thread: a join would move
     // the reading into the pool, where it would hold a worker for the whole sheet.
@@ -286,6 +308,7 @@ fn read_tables(
     bytes: &[u8],
     display: &str,
     encoding: Option<&'static Encoding>,
+    ini: &unified::Ini,
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
@@ -327,6 +350,12 @@ fn read_tables(
             generated.push(statement::payments_table(read, &file));
             (Vec::new(), None)
         }
+        Format::Unified => {
+            generated = guarded(display, "unified file", || {
+                Ok(unified::read(bytes, ini, &file))
+            })?;
+            (Vec::new(), None)
+        }
     };
     Ok((tables, text_format, generated))
 }
@@ -351,6 +380,8 @@ enum Format {
     Xlsb,
     Ods,
     Xls,
+    /// The Israeli unified file's `BKMVDATA.TXT`.
+    Unified,
     Text,
     Html,
     Mt940,
@@ -373,6 +404,14 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
             });
         }
         return Ok(Format::Xls);
+    }
+    if unified::is_unified(bytes) {
+        return Ok(Format::Unified);
+    }
+    if unified::is_ini(bytes) {
+        return Err(SourceError::UnifiedIni {
+            file: file.to_string(),
+        });
     }
     if mt940::looks_like(bytes) {
         return Ok(Format::Mt940);

@@ -168,7 +168,12 @@ pub fn facts<'a>(
         .iter()
         .filter(|i| i.severity == Severity::Error)
         .count();
-    let warnings = o.ledger.issues.len() - errors;
+    let warnings = o
+        .ledger
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Warning)
+        .count();
     let checks: Vec<_> = o.recon.invariants.iter().chain(&o.row_checks).collect();
     let history = match recorded {
         Some(Recorded::Added { letters, replaced: 0 }) => format!("{letters} letters recorded"),

@@ -11,5 +11,6 @@ mod props;
 mod readers;
 mod run;
 mod support;
+mod unified;
 mod verify;
 mod workbook;
