@@ -460,6 +460,9 @@ impl Bars {
     }
 }
 
+/// How many companies a line of the printed summary names.
+const SUMMARY_NAMES: usize = 5;
+
 /// The printed summary: failed companies first, then what to look at first, then the totals.
 fn summary_text(as_of: NaiveDate, companies: &[Company], target: &Path) -> String {
     use std::fmt::Write as _;
@@ -526,12 +529,21 @@ fn summary_text(as_of: NaiveDate, companies: &[Company], target: &Path) -> Strin
             .then(a.folder.cmp(&b.folder))
     });
     if !with_errors.is_empty() {
-        let list: Vec<String> = with_errors
+        // The most first; a long office names five and counts the rest (office.csv has all).
+        let mut list: Vec<String> = with_errors
             .iter()
+            .take(SUMMARY_NAMES)
             .map(|c| format!("{} ({})", c.folder, c.error_issues))
             .collect();
+        if with_errors.len() > SUMMARY_NAMES {
+            list.push(format!(
+                "and {} more (office.csv)",
+                with_errors.len() - SUMMARY_NAMES
+            ));
+        }
         look.push(format!(
-            "companies with error issues (rows left out: issues.csv): {}",
+            "{} companies with error issues (rows left out: issues.csv): {}",
+            with_errors.len(),
             list.join(", ")
         ));
     }
