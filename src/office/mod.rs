@@ -460,6 +460,10 @@ impl Bars {
     }
 }
 
+fn companies_count(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "company" } else { "companies" })
+}
+
 /// How many companies a line of the printed summary names.
 const SUMMARY_NAMES: usize = 5;
 
@@ -473,8 +477,8 @@ fn summary_text(as_of: NaiveDate, companies: &[Company], target: &Path) -> Strin
         .collect();
     let _ = writeln!(
         s,
-        "office as of {as_of}: {} companies, {} ran, {} failed",
-        companies.len(),
+        "office as of {as_of}: {}, {} ran, {} failed",
+        companies_count(companies.len()),
         companies.len() - failed.len(),
         failed.len()
     );
@@ -542,8 +546,8 @@ fn summary_text(as_of: NaiveDate, companies: &[Company], target: &Path) -> Strin
             ));
         }
         look.push(format!(
-            "{} companies with error issues (rows left out: issues.csv): {}",
-            with_errors.len(),
+            "{} with error issues (rows left out: issues.csv): {}",
+            companies_count(with_errors.len()),
             list.join(", ")
         ));
     }

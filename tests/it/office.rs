@@ -485,7 +485,7 @@ fn init_office_sets_up_a_company_that_runs_and_checks() {
         .arg(&office)
         .args(["--as-of", AS_OF, "--dry-run"])
         .expect_code(0);
-    assert!(stdout.contains("1 companies, 1 ran, 0 failed"), "{stdout}");
+    assert!(stdout.contains("1 company, 1 ran, 0 failed"), "{stdout}");
     assert!(office
         .join("office-out")
         .join(format!("{AS_OF}-dry-run"))
@@ -495,4 +495,77 @@ fn init_office_sets_up_a_company_that_runs_and_checks() {
         .join("example-company/arrears-out")
         .join(format!("{AS_OF}-dry-run"))
         .is_dir());
+}
+
+#[test]
+fn the_bundled_sample_office_runs_in_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("sample-office"), dir.path());
+    let (stdout, _) = Arrears::new()
+        .arg("office")
+        .arg(dir.path())
+        .args(["--as-of", AS_OF])
+        .expect_code(0);
+    assert!(stdout.contains("3 companies, 3 ran, 0 failed"), "{stdout}");
+    let (_, rows) = read_csv(&office_out(dir.path()).join("office.csv"));
+    let companies: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        companies.into_iter().collect::<Vec<_>>(),
+        [
+            "Harbor Tools Ltd",
+            "גלבוע מערכות מידע בע״מ",
+            "מזון הנגב בע״מ"
+        ]
+    );
+}
+
+/// The state of one output folder after a kill: each run folder complete (with its run.json),
+/// or absent.
+fn complete_or_absent(run: &Path) {
+    if run.exists() {
+        assert!(
+            run.join("run.json").is_file() || run.join("office.json").is_file(),
+            "{} is half written",
+            run.display()
+        );
+    }
+}
+
+#[test]
+fn an_office_killed_at_any_moment_leaves_whole_folders_and_a_forced_rerun_completes() {
+    for delay_ms in [30, 150, 400, 900] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for name in ["a", "b", "c"] {
+            copy_dir(&root().join("sample-data"), &d.join(name));
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+            .arg("office")
+            .arg(d)
+            .args(["--as-of", AS_OF, "--jobs", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        for name in ["a", "b", "c"] {
+            complete_or_absent(&d.join(name).join("arrears-out").join(AS_OF));
+        }
+        complete_or_absent(&office_out(d));
+        // The killed command's locks are stale now: the rerun takes them over.
+        Arrears::new()
+            .arg("office")
+            .arg(d)
+            .args(["--as-of", AS_OF, "--force", "--jobs", "2"])
+            .expect_code(0);
+        for name in ["a", "b", "c"] {
+            let out = d.join(name).join("arrears-out");
+            assert!(out.join(AS_OF).join("run.json").is_file());
+            assert!(!out.join(".arrears.lock").exists());
+        }
+        assert!(office_out(d).join("office-report.xlsx").is_file());
+        assert!(!d.join("office-out/.arrears.lock").exists());
+    }
 }
