@@ -4,7 +4,8 @@
 //! Exit codes: 0 success; 1 the run could not be made (configuration, unreadable input,
 //! missing column, existing run folder); 2 command-line usage; 3 an invariant failed (a bug:
 //! nothing is written); 4 error-level issues were found (`check`, or `run --strict`, after the
-//! outputs are written); 5 `verify` found a run folder that does not match its run.json.
+//! outputs are written); 5 `verify` found a run folder that does not match its run.json; 6
+//! `office` ran, but at least one company failed (the office outputs are written).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ use crate::report::{self, manifest};
 pub const EXIT_DATA_ERRORS: u8 = 4;
 /// Exit code when an invariant failed.
 pub const EXIT_INVARIANT: u8 = 3;
+/// Exit code when a company of an office failed.
+pub const EXIT_COMPANY_FAILED: u8 = 6;
 
 /// What stops a command.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,32 @@ pub enum AppError {
     Letters(#[from] report::letters::LetterError),
     #[error(transparent)]
     Init(#[from] crate::init::InitError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+}
+
+impl AppError {
+    /// The exit code of a command this error stopped: 3 for an invariant, else 1.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        if matches!(self, AppError::Invariant(_)) {
+            EXIT_INVARIANT
+        } else {
+            1
+        }
+    }
+
+    /// The message printed after `arrears: `, then one `caused by: ` line per cause.
+    #[must_use]
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.to_string()];
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            lines.push(format!("caused by: {cause}"));
+            source = cause.source();
+        }
+        lines
+    }
 }
 
 impl From<ingest::IngestError> for AppError {
@@ -95,24 +124,22 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Verify { dir } => verify(&dir),
+        Command::Init(args) if args.office => {
+            crate::init::init_office(&args.dir, args.language, args.force)
+                .map(|()| 0)
+                .map_err(AppError::from)
+        }
         Command::Init(args) => crate::init::init(&args.dir, args.language, args.force)
             .map(|()| 0)
             .map_err(AppError::from),
+        Command::Office(args) => crate::office::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("arrears: {err}");
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
-            ExitCode::from(if matches!(err, AppError::Invariant(_)) {
-                EXIT_INVARIANT
-            } else {
-                1
-            })
+            let lines = err.lines();
+            eprintln!("arrears: {}", lines.join("\n  "));
+            ExitCode::from(err.exit_code())
         }
     }
 }
@@ -134,7 +161,7 @@ fn load_config(input: &InputArgs, out: Option<PathBuf>) -> Result<Config, AppErr
     )?)
 }
 
-fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, AppError> {
+pub(crate) fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, AppError> {
     match text {
         None => Ok(chrono::Local::now().date_naive()),
         Some(t) => NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
@@ -276,25 +303,125 @@ fn row_accounting(ledger: &Ledger) -> Vec<InvariantCheck> {
 const WORKER_STACK: usize = 256 << 20;
 
 fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
-    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
-    if let Some(jobs) = args.jobs {
-        pool = pool.num_threads(jobs.max(1));
-    }
-    pool.build_global()
-        .map_err(|e| AppError::Jobs(e.to_string()))?;
+    build_pool(args.jobs)?;
     let total = Instant::now();
     if args.quiet || args.json {
         progress::disable();
     }
     let config = load_config(&args.input, args.out.clone())?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
+    let options = RunOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    let done = run_one(&config, as_of, options, total, &|_| {})?;
+    let facts =
+        report::summary::facts(&config, &done.outcome, &done.target, done.recorded.as_ref());
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&facts).unwrap_or_default();
+        text.push('\n');
+        say(&text);
+    } else if !args.quiet {
+        say(&report::summary::text(
+            &config,
+            &facts,
+            report::summary::Style::detect(),
+        ));
+    }
+    let errors = done
+        .outcome
+        .ledger
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    // The process ends next: freeing a million invoices and payments one by one took ~0.6 s
+    // of a million-row run, for memory the system takes back at exit anyway.
+    std::mem::forget(done);
+    Ok(if args.strict && errors > 0 {
+        EXIT_DATA_ERRORS
+    } else {
+        0
+    })
+}
+
+/// Builds the global thread pool: `jobs` threads (default: all cores) with [`WORKER_STACK`].
+pub(crate) fn build_pool(jobs: Option<usize>) -> Result<(), AppError> {
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
+    if let Some(jobs) = jobs {
+        pool = pool.num_threads(jobs.max(1));
+    }
+    pool.build_global()
+        .map_err(|e| AppError::Jobs(e.to_string()))
+}
+
+/// The flags of one run that are not in its configuration.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Replace an existing run folder for the same date.
+    pub force: bool,
+    /// Write `<as-of>-dry-run` and leave the history alone.
+    pub dry_run: bool,
+}
+
+/// A finished run: its folder, its results and what the history recorded.
+pub struct Finished {
+    /// The run folder, in place.
+    pub target: PathBuf,
+    pub outcome: Outcome,
+    /// `None` for a dry run.
+    pub recorded: Option<history::Recorded>,
+}
+
+/// One run of one configuration, as `arrears run` makes it and `arrears office` makes it for
+/// each company: lock the output folder, read the history, build the run folder, compute,
+/// write, record the letters in the history, release the lock. `stage` is told when the work
+/// moves on (`compute`, `write`), for progress bars; `started` is when the command began (the
+/// `total` timing).
+///
+/// # Errors
+/// Whatever stops the run: configuration, templates, the lock, an existing run folder, ingest,
+/// an invariant, a file that cannot be written. Nothing is left in the output folder then
+/// but what was there (and, for an output folder this run created, not the folder).
+pub fn run_one(
+    config: &Config,
+    as_of: NaiveDate,
+    options: RunOptions,
+    started: Instant,
+    stage: &dyn Fn(&'static str),
+) -> Result<Finished, AppError> {
     // Templates and logo are checked before any data is read.
-    let head = report::letters::Letterhead::load(&config)?;
+    let head = report::letters::Letterhead::load(config)?;
+    let made_out = !config.output_dir.exists();
+    let result = crate::lock::OutputLock::acquire_for(&config.output_dir, "arrears run")
+        .map_err(AppError::from)
+        .and_then(|lock| {
+            // The history is read, and appended to, under the lock: no update is lost.
+            let done = run_locked(config, &head, as_of, options, started, stage);
+            drop(lock);
+            done
+        });
+    if result.is_err() && made_out {
+        // Only when empty: nothing but this run was ever in it.
+        let _ = std::fs::remove_dir(&config.output_dir);
+    }
+    result
+}
+
+fn run_locked(
+    config: &Config,
+    head: &report::letters::Letterhead,
+    as_of: NaiveDate,
+    options: RunOptions,
+    total: Instant,
+    stage: &dyn Fn(&'static str),
+) -> Result<Finished, AppError> {
     let history = History::load(&config.output_dir)?;
     // Fail before the work when the run folder exists.
-    let name = RunFolder::name(as_of, args.dry_run);
-    let folder = RunFolder::begin(&config.output_dir, &name, args.force || args.dry_run)?;
-    let mut outcome = match compute(&config, as_of, &history) {
+    let name = RunFolder::name(as_of, options.dry_run);
+    let folder = RunFolder::begin(&config.output_dir, &name, options.force || options.dry_run)?;
+    stage("compute");
+    let mut outcome = match compute(config, as_of, &history) {
         Ok(o) => o,
         Err(e) => {
             folder.abandon();
@@ -304,9 +431,10 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     // No writer reads the attributions (the counts use `unmatched_payments`): freed before the
     // write stage, whose workbook holds the run's peak.
     drop(std::mem::take(&mut outcome.recon.attributions));
+    stage("write");
     let started = Instant::now();
     let bar = progress::spinner("write");
-    let parts = match write_outputs(&folder.temp, &config, &head, &outcome) {
+    let parts = match write_outputs(&folder.temp, config, head, &outcome) {
         Ok(parts) => parts,
         Err(e) => {
             folder.abandon();
@@ -320,7 +448,7 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
     outcome.timings.extend(parts);
     outcome.timings.push(("total", total.elapsed().as_millis()));
     let record = manifest::RunRecord {
-        config: &config,
+        config,
         as_of,
         ledger: &outcome.ledger,
         recon: &outcome.recon,
@@ -335,17 +463,18 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
         return Err(AppError::Write { path, source });
     }
     let target = folder.commit()?;
-    let recorded = if args.dry_run {
+    let recorded = if options.dry_run {
         None
     } else {
         Some(history::record(
             &config.output_dir,
             &history,
             as_of,
-            letter_entries(&config, &head, &outcome, &name),
+            letter_entries(config, head, &outcome, &name),
         )?)
     };
-    if !args.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of) {
+    if !options.dry_run && outcome.as_of >= latest_run(&config.output_dir).unwrap_or(outcome.as_of)
+    {
         let latest = config.output_dir.join("latest.txt");
         crate::output::write_atomic(&latest, format!("{name}\r\n").as_bytes()).map_err(
             |source| AppError::Write {
@@ -354,31 +483,10 @@ fn run_batch(args: &RunArgs) -> Result<u8, AppError> {
             },
         )?;
     }
-    let facts = report::summary::facts(&config, &outcome, &target, recorded.as_ref());
-    if args.json {
-        let mut text = serde_json::to_string_pretty(&facts).unwrap_or_default();
-        text.push('\n');
-        say(&text);
-    } else if !args.quiet {
-        say(&report::summary::text(
-            &config,
-            &facts,
-            report::summary::Style::detect(),
-        ));
-    }
-    let errors = outcome
-        .ledger
-        .issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .count();
-    // The process ends next: freeing a million invoices and payments one by one took ~0.6 s
-    // of a million-row run, for memory the system takes back at exit anyway.
-    std::mem::forget(outcome);
-    Ok(if args.strict && errors > 0 {
-        EXIT_DATA_ERRORS
-    } else {
-        0
+    Ok(Finished {
+        target,
+        outcome,
+        recorded,
     })
 }
 
@@ -444,7 +552,7 @@ fn write_outputs(
 }
 
 /// Writes to stdout; a closed pipe (`arrears run ... | head`) is not an error.
-fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
@@ -510,8 +618,23 @@ fn letter_entries(
 }
 
 fn check(args: &InputArgs) -> Result<u8, AppError> {
+    if let Some(dir) = args.dir.as_deref() {
+        if args.config.is_none() && crate::office::is_office(dir) {
+            return crate::office::check(dir);
+        }
+    }
     let config = load_config(args, None)?;
-    let ledger = ingest::ingest(&config)?;
+    let (text, errors) = check_report(&config)?;
+    say(&text);
+    Ok(if errors > 0 { EXIT_DATA_ERRORS } else { 0 })
+}
+
+/// What `arrears check` prints for one configuration, and its count of error-level issues.
+///
+/// # Errors
+/// When ingest stops.
+pub(crate) fn check_report(config: &Config) -> Result<(String, usize), AppError> {
+    let ledger = ingest::ingest(config)?;
     let mut s = String::new();
     for input in &ledger.inputs {
         let kind = input.kind.map_or("", |k| k.as_str());
@@ -566,8 +689,7 @@ fn check(args: &InputArgs) -> Result<u8, AppError> {
             let _ = writeln!(s, "  {issue}");
         }
     }
-    say(&s);
-    Ok(if errors > 0 { EXIT_DATA_ERRORS } else { 0 })
+    Ok((s, errors))
 }
 
 /// `arrears verify DIR`: the report on stdout; exit 5 and a one-line error when a check failed.

@@ -57,14 +57,47 @@ pub enum Command {
     /// out), a README.txt with the monthly routine, and copy the built-in letter templates
     /// into `DIR/templates/` for branding and rewording. Existing files are left alone unless
     /// --force is given.
-    #[command(after_help = "Examples:\n  arrears init office\n  arrears init . --language he")]
+    #[command(
+        after_help = "Examples:\n  arrears init office\n  arrears init . --language he\n  arrears init --office clients-office"
+    )]
     Init(InitArgs),
+    /// Run every company of an accounting office: each subfolder of DIR with an arrears.toml
+    /// is run as `arrears run SUBFOLDER` would run it, several side by side, and an overview
+    /// is written to DIR/office-out/<as-of>/. Exits 6 when a company failed.
+    #[command(
+        after_help = "Examples:\n  arrears office clients --as-of 2026-11-30\n  arrears office clients --as-of 2026-11-30 --force --jobs 2\n  arrears office clients --dry-run"
+    )]
+    Office(OfficeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OfficeArgs {
+    /// The office folder: one subfolder per company, each with its arrears.toml.
+    pub dir: PathBuf,
+    /// The date the books are closed at, YYYY-MM-DD (default: today), for every company.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Replace existing run folders (each company's and the office's) for the same date.
+    #[arg(long)]
+    pub force: bool,
+    /// Write every run as <as-of>-dry-run and the overview as office-out/<as-of>-dry-run;
+    /// no history is touched.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Companies run at once and worker threads (default: all cores). Outputs are identical
+    /// for any value.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder to set up (created when missing).
     pub dir: PathBuf,
+    /// Set DIR up as an accounting office: one example company folder inside it, ready for
+    /// `arrears office DIR`.
+    #[arg(long)]
+    pub office: bool,
     /// Overwrite an existing arrears.toml and README.txt (templates already there are never
     /// overwritten).
     #[arg(long)]

@@ -100,6 +100,52 @@ pub fn init(dir: &Path, language: InitLanguage, force: bool) -> Result<(), InitE
     Ok(())
 }
 
+/// The example company `init --office` sets up.
+pub const EXAMPLE_COMPANY: &str = "example-company";
+
+/// The bundled sample month, copied into the example company so the office runs at once.
+const SAMPLE_FILES: [(&str, &[u8]); 3] = [
+    (
+        "invoices.xlsx",
+        include_bytes!("../sample-data/invoices.xlsx"),
+    ),
+    (
+        "bank-2026-11.csv",
+        include_bytes!("../sample-data/bank-2026-11.csv"),
+    ),
+    (
+        "clients.xlsx",
+        include_bytes!("../sample-data/clients.xlsx"),
+    ),
+];
+
+/// `arrears init --office DIR`: an office folder with one company, `DIR/example-company`, set
+/// up as [`init`] sets up a folder and holding the sample month's exports, so that
+/// `arrears office DIR --as-of 2026-11-30` runs at once. Add a folder per company beside it.
+///
+/// # Errors
+/// As [`init`]; sample files already there are kept.
+pub fn init_office(dir: &Path, language: InitLanguage, force: bool) -> Result<(), InitError> {
+    let company = dir.join(EXAMPLE_COMPANY);
+    init(&company, language, force)?;
+    for (name, bytes) in SAMPLE_FILES {
+        let path = company.join(name);
+        if !path.exists() {
+            std::fs::write(&path, bytes).map_err(|source| InitError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
+    println!(
+        "set up the office {}: one company folder, {} (with the sample month's exports); add a folder with an arrears.toml per company, then run `arrears office {} --as-of 2026-11-30`",
+        dir.display(),
+        company.display(),
+        dir.display()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;

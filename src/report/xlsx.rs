@@ -372,7 +372,7 @@ impl Styles {
 
 /// The number format of a currency: its symbol where one is common, else its code, and exactly
 /// its minor digits; negative amounts (credits) in red; zero as a dash.
-fn money_format(currency: &str) -> String {
+pub(crate) fn money_format(currency: &str) -> String {
     let digits = minor_digits(currency) as usize;
     let number = if digits == 0 {
         "#,##0".to_string()

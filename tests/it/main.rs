@@ -7,6 +7,7 @@ mod external;
 mod history;
 mod injection;
 mod letters;
+mod office;
 mod props;
 mod readers;
 mod run;
