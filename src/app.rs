@@ -504,6 +504,7 @@ fn letter_entries(
                     .map(|f| format!("{run_name}/{f}"))
                     .collect::<Vec<_>>()
                     .join(";"),
+                sent: None,
             }
         })
         .collect()
