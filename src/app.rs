@@ -4,7 +4,8 @@
 //! Exit codes: 0 success; 1 the run could not be made (configuration, unreadable input,
 //! missing column, existing run folder); 2 command-line usage; 3 an invariant failed (a bug:
 //! nothing is written); 4 error-level issues were found (`check`, or `run --strict`, after the
-//! outputs are written); 5 `verify` found a run folder that does not match its run.json.
+//! outputs are written); 5 `verify` found a run folder that does not match its run.json; 7
+//! `send`: a message failed or its fate is unknown.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum AppError {
     Letters(#[from] report::letters::LetterError),
     #[error(transparent)]
     Init(#[from] crate::init::InitError),
+    #[error(transparent)]
+    Send(#[from] crate::send::SendError),
 }
 
 impl From<ingest::IngestError> for AppError {
@@ -98,6 +101,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init(args) => crate::init::init(&args.dir, args.language, args.force)
             .map(|()| 0)
             .map_err(AppError::from),
+        Command::Send(args) => crate::send::send(&args).map_err(AppError::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
