@@ -99,6 +99,13 @@ pub fn send(args: &SendArgs) -> Result<u8, SendError> {
     for warning in &log.warnings {
         eprintln!("arrears: warning: {}: {warning}", log_path.display());
     }
+    if letters.is_empty() {
+        say(&format!(
+            "Run {run} has no e-mail drafts: nothing to send (drafts are written for clients \
+             with an e-mail address when [letters] formats has \"eml\").\n"
+        ));
+        return Ok(0);
+    }
     let plans = plan(&letters, &log, args, test_to.is_some());
     say(&show_plan(
         &letters,

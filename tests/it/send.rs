@@ -526,3 +526,13 @@ fn implicit_tls_with_xoauth2() {
         .expect_code(0);
     assert_eq!(server.messages().len(), 2);
 }
+
+#[test]
+fn a_run_without_email_drafts_has_nothing_to_send() {
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    month(dir, 2, &plain(1), "[\"txt\"]");
+    let (stdout, _) = send(dir).arg("--yes").expect_code(0);
+    assert!(stdout.contains("no e-mail drafts"), "{stdout}");
+    assert!(!dir.join("out/sent.csv").exists());
+}
