@@ -536,3 +536,41 @@ fn a_run_without_email_drafts_has_nothing_to_send() {
     assert!(stdout.contains("no e-mail drafts"), "{stdout}");
     assert!(!dir.join("out/sent.csv").exists());
 }
+
+/// On a terminal (a pseudo-terminal made by util-linux's `script`), `send` asks and sends only
+/// on "yes".
+#[test]
+fn on_a_terminal_it_asks_and_sends_only_on_yes() {
+    use std::io::Write as _;
+    let server = Server::start(&[]);
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    month(dir, 3, &plain(server.port), "[\"eml\"]");
+    let answer = |text: &str| {
+        let command = format!(
+            "{} send {}",
+            env!("CARGO_BIN_EXE_arrears"),
+            dir.join("out/2026-11-30").display()
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("util-linux's script runs");
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        stdin.write_all(text.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let shown = answer("no\n");
+    assert!(shown.contains("Type yes to send"), "{shown}");
+    assert!(shown.contains("Nothing was sent"), "{shown}");
+    assert!(server.messages().is_empty());
+    let shown = answer("yes\n");
+    assert!(shown.contains("Done: 2 sent"), "{shown}");
+    assert_eq!(server.messages().len(), 2);
+}
