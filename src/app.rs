@@ -5,7 +5,8 @@
 //! missing column, existing run folder); 2 command-line usage; 3 an invariant failed (a bug:
 //! nothing is written); 4 error-level issues were found (`check`, or `run --strict`, after the
 //! outputs are written); 5 `verify` found a run folder that does not match its run.json; 6
-//! `office` ran, but at least one company failed (the office outputs are written).
+//! `office` ran, but at least one company failed (the office outputs are written); 7 `send`: a
+//! message failed or its fate is unknown.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub enum AppError {
     Init(#[from] crate::init::InitError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Send(#[from] crate::send::SendError),
 }
 
 impl AppError {
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .map(|()| 0)
             .map_err(AppError::from),
         Command::Office(args) => crate::office::run(&args),
+        Command::Send(args) => crate::send::send(&args).map_err(AppError::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -612,6 +616,7 @@ fn letter_entries(
                     .map(|f| format!("{run_name}/{f}"))
                     .collect::<Vec<_>>()
                     .join(";"),
+                sent: None,
             }
         })
         .collect()

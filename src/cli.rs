@@ -68,6 +68,14 @@ pub enum Command {
         after_help = "Examples:\n  arrears office clients --as-of 2026-11-30\n  arrears office clients --as-of 2026-11-30 --force --jobs 2\n  arrears office clients --dry-run"
     )]
     Office(OfficeArgs),
+    /// Send a run's e-mail drafts through the office's mail server (`[smtp]`), each exactly
+    /// once: `OUT/sent.csv` records every message, and a message sent (or possibly sent) is
+    /// never sent again. Shows what it would send and asks first. Exits 0 when every message
+    /// is sent (or left for later by --limit), 7 when one failed or its fate is unknown.
+    #[command(
+        after_help = "Examples:\n  arrears send arrears-out/2026-11-30 --dry-run\n  arrears send arrears-out/2026-11-30 --test-to me@example.com --limit 3\n  arrears send arrears-out/2026-11-30\n  arrears send arrears-out/2026-11-30 --yes"
+    )]
+    Send(SendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +96,30 @@ pub struct OfficeArgs {
     /// for any value.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The run folder, OUT/<as-of>.
+    pub dir: PathBuf,
+    /// Send without asking (for scripts); without it and without a terminal, nothing is sent.
+    #[arg(long)]
+    pub yes: bool,
+    /// Only show what would be sent.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send every message to this address only (marked [TEST], logged to OUT/sent-test.csv).
+    #[arg(long, value_name = "ADDRESS")]
+    pub test_to: Option<String>,
+    /// Send at most N messages this time (the rest stay for a later `send`).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Send again the messages whose fate is unknown (the server may already have them).
+    #[arg(long)]
+    pub resend_unknown: bool,
+    /// Configuration file with [smtp] (default: the one the run used).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

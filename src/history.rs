@@ -2,6 +2,10 @@
 //! date, client, level, invoices, amount, files) and the previous run folder, read to hold back
 //! repeats, escalate ignored letters, mention earlier letters and report what changed.
 //!
+//! `arrears send` fills in the `sent` column: the date the mail server accepted the letter's
+//! e-mail, so a later letter says "our e-mail of …" only for an e-mail that went out (a file
+//! written before the column existed reads as never sent).
+//!
 //! The history file is only ever replaced whole (written beside it, then renamed), so an
 //! interrupted run leaves the previous file intact. Entries dated on or after a run's as-of
 //! date are never used by that run, so a back-dated run sees the history as it was then.
@@ -14,7 +18,9 @@ use chrono::NaiveDate;
 
 /// The file name of the reminder history inside the output folder.
 pub const HISTORY_FILE: &str = "history.csv";
-const HEADER: [&str; 6] = ["date", "client", "level", "invoices", "amount", "files"];
+const HEADER: [&str; 7] = [
+    "date", "client", "level", "invoices", "amount", "files", "sent",
+];
 
 /// One letter recorded in the history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +34,8 @@ pub struct Entry {
     pub amount: String,
     /// Letter files, relative to the output folder, separated by `;`.
     pub files: String,
+    /// The date `arrears send` handed the letter's e-mail to the mail server, if it did.
+    pub sent: Option<NaiveDate>,
 }
 
 /// A problem with the history file.
@@ -67,6 +75,10 @@ impl History {
         };
         let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text);
+        let sent_column = reader
+            .headers()
+            .ok()
+            .and_then(|h| h.iter().position(|name| name == "sent"));
         let mut entries = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let row = i + 2;
@@ -80,6 +92,15 @@ impl History {
                     path: path.clone(),
                     message: format!("row {row}: \"{}\" is not a date", get(0)),
                 })?;
+            let sent = match sent_column.map(get).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(text) => Some(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                    HistoryError::Read {
+                        path: path.clone(),
+                        message: format!("row {row}: sent \"{text}\" is not a date"),
+                    }
+                })?),
+            };
             entries.push(Entry {
                 date,
                 client: get(1),
@@ -87,6 +108,7 @@ impl History {
                 invoices: get(3),
                 amount: get(4),
                 files: get(5),
+                sent,
             });
         }
         Ok(History { entries })
@@ -140,9 +162,53 @@ pub fn record(
         }
     }
     let replaced = history.entries.iter().filter(|e| e.date == as_of).count();
+    let mut letters = letters;
+    // A run made again keeps the date its e-mail went out: the client did get that e-mail.
+    for letter in &mut letters {
+        letter.sent = letter.sent.or_else(|| {
+            history
+                .entries
+                .iter()
+                .find(|e| e.date == as_of && e.client == letter.client && e.files == letter.files)
+                .and_then(|e| e.sent)
+        });
+    }
     let mut entries: Vec<&Entry> = history.entries.iter().filter(|e| e.date != as_of).collect();
     let count = letters.len();
     entries.extend(letters.iter());
+    write_entries(out, entries)?;
+    Ok(Recorded::Added {
+        letters: count,
+        replaced,
+    })
+}
+
+/// Records the date each letter's e-mail was accepted by the mail server: `sent` maps a letter
+/// file (relative to the output folder, as in the `files` column) to that date. Returns how
+/// many entries changed; the file is rewritten only when one did.
+///
+/// # Errors
+/// When the history cannot be read or the new file cannot be written.
+pub fn mark_sent(out: &Path, sent: &BTreeMap<String, NaiveDate>) -> Result<usize, HistoryError> {
+    let mut history = History::load(out)?;
+    let mut changed = 0;
+    for entry in &mut history.entries {
+        let date = entry.files.split(';').find_map(|f| sent.get(f.trim()));
+        if let Some(date) = date {
+            if entry.sent != Some(*date) {
+                entry.sent = Some(*date);
+                changed += 1;
+            }
+        }
+    }
+    if changed > 0 {
+        write_entries(out, history.entries.iter().collect())?;
+    }
+    Ok(changed)
+}
+
+/// Writes the history sorted by date and client, beside the file, then renames it into place.
+fn write_entries(out: &Path, mut entries: Vec<&Entry>) -> Result<(), HistoryError> {
     entries.sort_by(|a, b| (a.date, &a.client).cmp(&(b.date, &b.client)));
     let path = out.join(HISTORY_FILE);
     let temp = out.join(format!(".{HISTORY_FILE}.partial-{}", std::process::id()));
@@ -155,6 +221,7 @@ pub fn record(
         writer.write_record(HEADER)?;
         for e in entries {
             let date = e.date.format("%Y-%m-%d").to_string();
+            let sent = e.sent.map(|d| d.format("%Y-%m-%d").to_string());
             writer.write_record([
                 date.as_str(),
                 &crate::report::safe_text(&e.client),
@@ -162,6 +229,7 @@ pub fn record(
                 &crate::report::safe_text(&e.invoices),
                 &e.amount,
                 &e.files,
+                sent.as_deref().unwrap_or_default(),
             ])?;
         }
         let file = writer.into_inner().map_err(|e| e.into_error())?;
@@ -174,10 +242,6 @@ pub fn record(
             path: path.clone(),
             source,
         }
-    })?;
-    Ok(Recorded::Added {
-        letters: count,
-        replaced,
     })
 }
 
@@ -207,6 +271,7 @@ mod tests {
             invoices: "INV-1".into(),
             amount: "100.00 ILS".into(),
             files: String::new(),
+            sent: None,
         }
     }
 
@@ -271,6 +336,45 @@ mod tests {
         // A back-dated run sees only the letters before its date.
         assert!(h.before(date("2026-10-31")).is_empty());
         assert_eq!(h.before(date("2026-11-30"))["C2"].len(), 1);
+    }
+
+    #[test]
+    fn send_dates_are_recorded_by_file_and_kept_when_a_run_is_made_again() {
+        let out = tempfile::tempdir().unwrap();
+        // A history written before the `sent` column existed.
+        std::fs::write(
+            out.path().join(HISTORY_FILE),
+            "date,client,level,invoices,amount,files\n\
+             2026-10-31,C1,reminder-1,INV-1,100.00 ILS,2026-10-31/letters/C1.txt;2026-10-31/letters/C1.eml\n\
+             2026-10-31,C2,reminder-1,INV-2,100.00 ILS,2026-10-31/letters/C2.txt\n",
+        )
+        .unwrap();
+        let h = History::load(out.path()).unwrap();
+        assert!(h.entries.iter().all(|e| e.sent.is_none()));
+        let sent: BTreeMap<String, NaiveDate> =
+            [("2026-10-31/letters/C1.eml".to_string(), date("2026-11-02"))].into();
+        assert_eq!(mark_sent(out.path(), &sent).unwrap(), 1);
+        assert_eq!(mark_sent(out.path(), &sent).unwrap(), 0, "already recorded");
+        let h = History::load(out.path()).unwrap();
+        assert_eq!(h.entries[0].sent, Some(date("2026-11-02")));
+        assert_eq!(h.entries[1].sent, None);
+        // The same run made again keeps the date of the same letter.
+        let again = h
+            .entries
+            .iter()
+            .map(|e| Entry {
+                sent: None,
+                ..e.clone()
+            })
+            .collect();
+        record(out.path(), &h, date("2026-10-31"), again).unwrap();
+        let h = History::load(out.path()).unwrap();
+        assert_eq!(h.entries[0].sent, Some(date("2026-11-02")));
+        let text = std::fs::read_to_string(out.path().join(HISTORY_FILE)).unwrap();
+        assert!(
+            text.contains("date,client,level,invoices,amount,files,sent\r\n"),
+            "{text}"
+        );
     }
 
     #[test]

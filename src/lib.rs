@@ -17,4 +17,5 @@ pub mod output;
 pub mod progress;
 pub mod reconcile;
 pub mod report;
+pub mod send;
 pub mod verify;

@@ -44,6 +44,7 @@ fn config() -> Config {
         output_dir: PathBuf::from("arrears-out"),
         workbook_rtl: false,
         source_text: String::new(),
+        smtp: None,
     }
 }
 

@@ -277,8 +277,10 @@ fn html_tables_saved_as_xls_read_end_to_end() {
         })
         .collect();
     assert_eq!(open, [["INV-1042", "כהן ובניו בע\"מ"]]);
-    // The fee (a debit only) and the totals row are ignored at their rows; the nested table of
-    // the totals cell has no header and is skipped, and says so.
+    // The value-date column is not read (the date is the booking date) and the header row says
+    // so; the fee (a debit only) is ignored at its row, named by its debit column, and so is
+    // the totals row; the nested table of the totals cell has no header and is skipped, and
+    // says so.
     let found: Vec<[String; 4]> = issues(&run)
         .into_iter()
         .map(|[severity, file, row, column, _]| [severity, file, row, column])
@@ -286,7 +288,8 @@ fn html_tables_saved_as_xls_read_end_to_end() {
     assert_eq!(
         found,
         vec![
-            strings(["warning", "bank-html-saved-as.xls", "7", "זכות"]),
+            strings(["warning", "bank-html-saved-as.xls", "4", "תאריך ערך"]),
+            strings(["warning", "bank-html-saved-as.xls", "7", "חובה"]),
             strings(["warning", "invoices-html-saved-as.xls", "", ""]),
             strings(["warning", "invoices-html-saved-as.xls", "6", ""]),
         ]

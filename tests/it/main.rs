@@ -11,6 +11,7 @@ mod office;
 mod props;
 mod readers;
 mod run;
+mod send;
 mod support;
 mod unified;
 mod verify;

@@ -34,6 +34,11 @@ impl Arrears {
         self
     }
 
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Arrears {
+        self.command.env(key, value);
+        self
+    }
+
     pub fn current_dir(mut self, dir: &Path) -> Arrears {
         self.command.current_dir(dir);
         self

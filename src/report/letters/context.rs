@@ -150,8 +150,11 @@ pub struct Plan {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PreviousLetter {
+    /// The date its e-mail went out when `arrears send` sent it, else the letter's date.
     pub date: String,
     pub level: String,
+    /// The mail server accepted it (`arrears send`): the letters say "our e-mail of".
+    pub emailed: bool,
 }
 
 /// The agreed payment terms: `net` (days after the invoice date) or `eom` (days after the end
@@ -351,8 +354,9 @@ pub fn build(
         .previous
         .iter()
         .map(|e| PreviousLetter {
-            date: date(e.date, language),
+            date: date(e.sent.unwrap_or(e.date), language),
             level: e.level.clone(),
+            emailed: e.sent.is_some(),
         })
         .collect();
     let terms = match client.and_then(|c| c.terms).unwrap_or(config.default_terms) {

@@ -2,8 +2,9 @@
 //!
 //! To the client, from `[company] email`, with the letter as text and HTML alternatives and the
 //! PDF attached when PDF letters are written. Everything that would normally be random or
-//! the clock's — the Date, the Message-ID, the MIME boundaries — is derived from the as-of date
-//! and the letter's file stem, so a rerun writes the same bytes.
+//! the clock's — the Date, the MIME boundaries — is derived from the as-of date and the
+//! letter's file stem, and the Message-ID from those and the letter's content, so a rerun
+//! writes the same bytes.
 
 use chrono::NaiveDate;
 use mail_builder::headers::content_type::ContentType;
@@ -45,7 +46,22 @@ pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
                     .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
         })
         .unwrap_or("arrears.invalid");
-    let message_id = format!("arrears-{}-{}@{domain}", draft.as_of, &seed[..24]);
+    // The Message-ID is the key of `arrears send`'s sent log: the same letter (run date, client,
+    // content) is always the same message, and a letter that changed is a new one.
+    let mut content = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}\n",
+        draft.as_of, draft.stem, draft.to_email, draft.subject, draft.text, draft.html
+    )
+    .into_bytes();
+    if let Some((name, bytes)) = draft.pdf {
+        content.extend_from_slice(name.as_bytes());
+        content.extend_from_slice(bytes);
+    }
+    let message_id = format!(
+        "arrears-{}-{}@{domain}",
+        draft.as_of,
+        &sha256_hex(&content)[..24]
+    );
     // 09:00 UTC on the as-of date.
     let date = draft
         .as_of
