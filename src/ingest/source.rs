@@ -38,8 +38,9 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252, WINDOWS_1255};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::statement::Generated;
+use super::statement::{self, Generated};
 use super::table::{Cell, RawTable};
+use super::{camt, ofx};
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -165,6 +166,16 @@ pub enum SourceError {
          save it as .xlsx (File > Save As) and run again"
     )]
     Markup { file: String, what: &'static str },
+    /// A bank statement (CAMT, OFX) whose structure is damaged: malformed or truncated markup.
+    #[error(
+        "{file} is a {format} bank statement but cannot be read: {detail}; \
+         download the statement from the bank again"
+    )]
+    Statement {
+        file: String,
+        format: &'static str,
+        detail: String,
+    },
     /// A text file with lines in UTF-8 and lines in another encoding.
     #[error(
         "{file} mixes text encodings: line {utf8_line} is UTF-8 but line {other_line} is not \
@@ -277,7 +288,28 @@ fn read_tables(
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
+    let statement_error = |format, detail| SourceError::Statement {
+        file: display.to_string(),
+        format,
+        detail,
+    };
     let (tables, text_format) = match format {
+        Format::Camt => {
+            let read = camt::read(bytes).map_err(|e| statement_error("CAMT (ISO 20022)", e))?;
+            return Ok((
+                Vec::new(),
+                None,
+                vec![statement::payments_table(read, &file)],
+            ));
+        }
+        Format::Ofx => {
+            let read = ofx::read(bytes).map_err(|e| statement_error("OFX", e))?;
+            return Ok((
+                Vec::new(),
+                None,
+                vec![statement::payments_table(read, &file)],
+            ));
+        }
         Format::Xlsx => (
             guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
             None,
@@ -322,6 +354,8 @@ enum Format {
     Xlsb,
     Ods,
     Xls,
+    Camt,
+    Ofx,
     Text,
 }
 
@@ -342,6 +376,12 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
             });
         }
         return Ok(Format::Xls);
+    }
+    if camt::sniff(bytes) {
+        return Ok(Format::Camt);
+    }
+    if ofx::sniff(bytes) {
+        return Ok(Format::Ofx);
     }
     if let Some(what) = markup_kind(bytes) {
         return Err(SourceError::Markup {
