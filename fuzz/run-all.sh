@@ -17,6 +17,12 @@ for target in read_xlsx read_xls read_ods read_csv; do
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
   echo "$target: exit $?"
 done
+for target in read_camt read_ofx; do
+  mkdir -p "corpus/$target"
+  cargo +nightly fuzz run -O "$target" "corpus/$target" ../tests/fixtures/statements \
+    -- -max_total_time="$readers" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+  echo "$target: exit $?"
+done
 for target in parse_date parse_amount scan_memo; do
   mkdir -p "corpus/$target"
   cargo +nightly fuzz run -O "$target" "corpus/$target" -- -max_total_time="$parsers" \

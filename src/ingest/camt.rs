@@ -123,7 +123,7 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
     }
     if let Some(open) = parser.path.last() {
         return Err(format!(
-            "the file ends inside <{open}> ({}): it is truncated; download the statement again",
+            "the file ends inside <{open}> ({}): it is truncated",
             place(&text, reader.buffer_position())
         ));
     }
@@ -968,6 +968,15 @@ mod tests {
             assert!(sniff(&bytes), "{name}");
             for end in (0..bytes.len()).step_by(7) {
                 let _ = read(&bytes[..end]);
+            }
+            // Markup characters and a non-UTF-8 byte dropped in anywhere.
+            for (at, byte) in (0..bytes.len())
+                .step_by(13)
+                .zip([b'<', b'>', b'&', b'/', 0xE9].iter().cycle())
+            {
+                let mut changed = bytes.clone();
+                changed[at] = *byte;
+                let _ = read(&changed);
             }
             let statement = read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!statement.entries.is_empty(), "{name}");

@@ -115,11 +115,7 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
     if text.contains("<INTU.BID>") || text.contains("<INTU.USERID>") {
         format.push_str("QFX, ");
     }
-    format.push_str(if xml {
-        "OFX 2.x (XML)"
-    } else {
-        "OFX 1.x (SGML)"
-    });
+    format.push_str(if xml { "OFX 2.x XML" } else { "OFX 1.x SGML" });
     Ok(Statement {
         format,
         columns: ["FITID", "DTPOSTED", "TRNAMT", "CURDEF", "NAME", "MEMO"],
@@ -570,7 +566,7 @@ mod tests {
         let bytes = fixture("ofx1-sgml-windows1255.ofx");
         assert!(std::str::from_utf8(&bytes).is_err(), "the fixture is 1255");
         let statement = read(&bytes).unwrap();
-        assert_eq!(statement.format, "OFX 1.x (SGML)");
+        assert_eq!(statement.format, "OFX 1.x SGML");
         assert!(statement.problems.is_empty(), "{:?}", statement.problems);
         let e = &statement.entries;
         assert_eq!(e.len(), 4);
@@ -610,7 +606,7 @@ mod tests {
     #[test]
     fn xml_ofx_reads_payee_currency_and_pending_list() {
         let statement = read(&fixture("ofx2-xml.ofx")).unwrap();
-        assert_eq!(statement.format, "OFX 2.x (XML)");
+        assert_eq!(statement.format, "OFX 2.x XML");
         let e = &statement.entries;
         assert_eq!(e.len(), 4);
         assert_eq!(
@@ -634,7 +630,7 @@ mod tests {
     #[test]
     fn qfx_credit_card_statement() {
         let statement = read(&fixture("qfx-credit-card.qfx")).unwrap();
-        assert_eq!(statement.format, "QFX, OFX 1.x (SGML)");
+        assert_eq!(statement.format, "QFX, OFX 1.x SGML");
         let e = &statement.entries;
         assert_eq!(e.len(), 3);
         assert_eq!(
@@ -729,6 +725,15 @@ mod tests {
             assert!(sniff(&bytes), "{name}");
             for end in (0..bytes.len()).step_by(5) {
                 let _ = read(&bytes[..end]);
+            }
+            // Markup characters and a non-UTF-8 byte dropped in anywhere.
+            for (at, byte) in (0..bytes.len())
+                .step_by(13)
+                .zip([b'<', b'>', b'&', b'/', 0xE9].iter().cycle())
+            {
+                let mut changed = bytes.clone();
+                changed[at] = *byte;
+                let _ = read(&changed);
             }
             let statement = read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!statement.entries.is_empty(), "{name}");
