@@ -314,3 +314,135 @@ fn a_truncated_statement_stops_the_run_naming_the_file_and_the_place() {
     );
     assert!(!out.join("2026-11-30").exists(), "no partial run folder");
 }
+
+/// The same month's payments: id, date, amount, payer, memo.
+const SAME_PAYMENTS: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "P-1",
+        "2026-11-02",
+        "1200.00",
+        "A. Friend",
+        "Payment for INV-101",
+    ),
+    (
+        "P-2",
+        "2026-11-05",
+        "2340.50",
+        "Northwind Traders",
+        "November",
+    ),
+    ("P-3", "2026-11-05", "340.50", "מאפיית הגליל בע\"מ", "העברה"),
+    ("P-4", "2026-11-14", "800.00", "Orchard Lane Cafe", "thanks"),
+    ("P-5", "2026-11-20", "75.00", "Unknown Person", "gift"),
+];
+
+fn same_as_csv() -> String {
+    let mut csv = String::from("Payment ID,Date,Amount,Payer,Memo\n");
+    for (id, date, amount, payer, memo) in SAME_PAYMENTS {
+        let payer = payer.replace('"', "\"\"");
+        csv.push_str(&format!("{id},{date},{amount},\"{payer}\",{memo}\n"));
+    }
+    csv
+}
+
+fn same_as_camt() -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.08\">\
+         <BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId>\
+         <CreDtTm>2026-11-30T20:00:00</CreDtTm></GrpHdr><Ntfctn><Id>N1-1</Id>\
+         <Acct><Id><IBAN>IL620108000000099999999</IBAN></Id><Ccy>ILS</Ccy></Acct>\n",
+    );
+    for (id, date, amount, payer, memo) in SAME_PAYMENTS {
+        let payer = payer.replace('"', "&quot;");
+        xml.push_str(&format!(
+            "<Ntry><Amt Ccy=\"ILS\">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>\
+             <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{date}</Dt></BookgDt>\
+             <AcctSvcrRef>{id}</AcctSvcrRef><NtryDtls><TxDtls>\
+             <RltdPties><Dbtr><Pty><Nm>{payer}</Nm></Pty></Dbtr></RltdPties>\
+             <RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+        ));
+    }
+    xml.push_str("</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>\n");
+    xml
+}
+
+fn same_as_ofx() -> String {
+    let mut sgml = String::from(
+        "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:UTF-8\r\n\
+         CHARSET:NONE\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n\
+         <OFX>\r\n<BANKMSGSRSV1>\r\n<STMTTRNRS>\r\n<TRNUID>1\r\n<STMTRS>\r\n<CURDEF>ILS\r\n\
+         <BANKACCTFROM>\r\n<BANKID>10\r\n<ACCTID>99999999\r\n<ACCTTYPE>CHECKING\r\n\
+         </BANKACCTFROM>\r\n<BANKTRANLIST>\r\n",
+    );
+    for (id, date, amount, payer, memo) in SAME_PAYMENTS {
+        sgml.push_str(&format!(
+            "<STMTTRN>\r\n<TRNTYPE>CREDIT\r\n<DTPOSTED>{}\r\n<TRNAMT>{amount}\r\n\
+             <FITID>{id}\r\n<NAME>{payer}\r\n<MEMO>{memo}\r\n</STMTTRN>\r\n",
+            date.replace('-', "")
+        ));
+    }
+    sgml.push_str("</BANKTRANLIST>\r\n</STMTRS>\r\n</STMTTRNRS>\r\n</BANKMSGSRSV1>\r\n</OFX>\r\n");
+    sgml
+}
+
+/// The same payments given as a bank CSV, a CAMT.054 notification and an OFX download give
+/// byte-identical clients, open items, allocations and unapplied payments.
+#[test]
+fn the_same_payments_as_csv_camt_and_ofx_give_the_same_results() {
+    let outputs = [
+        "clients.csv",
+        "open-items.csv",
+        "allocations.csv",
+        "unapplied.csv",
+    ];
+    let mut results = Vec::new();
+    for (name, text) in [
+        ("bank.csv", same_as_csv()),
+        ("bank.xml", same_as_camt()),
+        ("bank.ofx", same_as_ofx()),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "invoices.csv", INVOICES);
+        write(dir.path(), name, &text);
+        write(
+            dir.path(),
+            "arrears.toml",
+            &format!(
+                "default_currency = \"ILS\"\n[inputs]\ninvoices = [\"invoices.csv\"]\n\
+                 payments = [\"{name}\"]\n"
+            ),
+        );
+        let run = run(dir.path());
+        let bytes: Vec<Vec<u8>> = outputs
+            .iter()
+            .map(|o| std::fs::read(run.join(o)).unwrap())
+            .collect();
+        assert_eq!(counts(&run, name)[..2], [5, 5], "{name}");
+        results.push((name, bytes));
+    }
+    let (_, csv) = &results[0];
+    let allocated = String::from_utf8_lossy(&csv[2]);
+    assert_eq!(
+        allocated.lines().count(),
+        5,
+        "a header and four allocations"
+    );
+    assert!(
+        allocated.contains("P-3"),
+        "the Hebrew payer's payment is allocated"
+    );
+    assert!(
+        String::from_utf8_lossy(&csv[3]).contains("P-5"),
+        "the unknown payer"
+    );
+    for (name, bytes) in &results[1..] {
+        for (index, output) in outputs.iter().enumerate() {
+            assert_eq!(
+                String::from_utf8_lossy(&bytes[index]),
+                String::from_utf8_lossy(&csv[index]),
+                "{output} from {name}"
+            );
+        }
+    }
+}
