@@ -238,6 +238,38 @@ impl Node {
     }
 }
 
+/// The local names of the open elements, in one buffer (no allocation per element).
+#[derive(Debug, Default)]
+struct Path {
+    names: String,
+    ends: Vec<usize>,
+}
+
+impl Path {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, name: &str) {
+        self.names.push_str(name);
+        self.ends.push(self.names.len());
+    }
+
+    fn pop(&mut self) {
+        self.ends.pop();
+        self.names.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    fn last(&self) -> Option<&str> {
+        let end = *self.ends.last()?;
+        let start = match self.ends.len() {
+            0 | 1 => 0,
+            n => self.ends[n - 2],
+        };
+        self.names.get(start..end)
+    }
+}
+
 /// One statement, notification or report being read.
 #[derive(Debug, Default)]
 struct Context {
@@ -252,7 +284,7 @@ struct Context {
 #[derive(Debug, Default)]
 struct Parser {
     /// Local names of the open elements.
-    path: Vec<String>,
+    path: Path,
     /// The messages met (`CAMT.053`), in order.
     kinds: Vec<&'static str>,
     /// The namespace version (`camt.053.001.08`) first met.
@@ -269,7 +301,7 @@ struct Parser {
 impl Parser {
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), String> {
         let qname = start.name();
-        let name = local(qname.as_ref()).to_string();
+        let name = local(qname.as_ref());
         if self.path.len() >= MAX_DEPTH {
             return Err(format!(
                 "elements nested more than {MAX_DEPTH} deep, which no bank statement is"
@@ -282,7 +314,7 @@ impl Parser {
                 Some(value[at..].trim().to_string())
             });
         }
-        if !self.building.is_empty() || self.keeps(&name) {
+        if !self.building.is_empty() || self.keeps(name) {
             let ccy = start.attributes().flatten().find_map(|a| {
                 (local(a.key.as_ref()) == "Ccy")
                     .then(|| a.normalized_value(XmlVersion::Implicit1_0).ok())
@@ -290,14 +322,14 @@ impl Parser {
                     .map(|v| v.trim().to_string())
             });
             self.building.push(Node {
-                name: name.clone(),
+                name: name.to_string(),
                 ccy,
                 ..Node::default()
             });
         } else if let Some(parent) = self.path.last() {
             if let Some((_, _, kind)) = MESSAGES
                 .iter()
-                .find(|(container, child, _)| parent == container && name == *child)
+                .find(|(container, child, _)| parent == *container && name == *child)
             {
                 if !self.kinds.contains(kind) {
                     self.kinds.push(kind);
@@ -321,7 +353,10 @@ impl Parser {
 
     fn text(&mut self, text: &str) {
         if let Some(node) = self.building.last_mut() {
-            node.text.push_str(text);
+            // The indentation between elements is not kept (values are trimmed anyway).
+            if !node.text.is_empty() || !text.trim().is_empty() {
+                node.text.push_str(text);
+            }
         }
     }
 
