@@ -1018,6 +1018,87 @@ mod tests {
         }
     }
 
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any statement of booked entries, each of one to three transactions with any payer
+        /// and remittance text, reads back transaction for transaction.
+        #[test]
+        fn written_entries_read_back(
+            entries in proptest::collection::vec(
+                (
+                    proptest::bool::ANY,
+                    proptest::collection::vec(
+                        (1u64..10_000_000, "[a-zA-Z0-9א-ת&<>\"' .-]{1,16}", "[a-zA-Z0-9א-ת&<> -]{0,20}"),
+                        1..4,
+                    ),
+                ),
+                0..8,
+            )
+        ) {
+            let mut xml = String::new();
+            let mut expected = Vec::new();
+            for (e, (credit, txs)) in entries.iter().enumerate() {
+                let total: u64 = txs.iter().map(|t| t.0).sum();
+                let indicator = if *credit { "CRDT" } else { "DBIT" };
+                xml.push_str(&format!(
+                    "<Ntry><NtryRef>N{e}</NtryRef><Amt Ccy='ILS'>{}.{:02}</Amt>\
+                     <CdtDbtInd>{indicator}</CdtDbtInd><Sts>BOOK</Sts>\
+                     <BookgDt><Dt>2026-11-05</Dt></BookgDt><NtryDtls>",
+                    total / 100,
+                    total % 100
+                ));
+                for (k, (cents, payer, memo)) in txs.iter().enumerate() {
+                    let amount = if txs.len() > 1 {
+                        format!("<Amt Ccy='ILS'>{}.{:02}</Amt>", cents / 100, cents % 100)
+                    } else {
+                        String::new()
+                    };
+                    xml.push_str(&format!(
+                        "<TxDtls>{amount}<RltdPties><Dbtr><Nm>{}</Nm></Dbtr></RltdPties>\
+                         <RmtInf><Ustrd>{}</Ustrd></RmtInf></TxDtls>",
+                        escape(payer),
+                        escape(memo)
+                    ));
+                    let memo = memo.trim();
+                    expected.push((
+                        if txs.len() > 1 { format!("N{e}-{}", k + 1) } else { format!("N{e}") },
+                        Decimal::new(i64::try_from(*cents).unwrap(), 2),
+                        *credit,
+                        Some(payer.trim().to_string()).filter(|p| !p.is_empty()),
+                        Some(memo.to_string()).filter(|m| !m.is_empty()),
+                    ));
+                }
+                xml.push_str("</NtryDtls></Ntry>\n");
+            }
+            let statement = read(v08(&xml).as_bytes()).unwrap();
+            proptest::prop_assert!(statement.problems.is_empty(), "{:?}", statement.problems);
+            let got: Vec<_> = statement
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone().unwrap(),
+                        e.amount,
+                        e.direction == Direction::Credit,
+                        e.payer.clone(),
+                        e.memo.clone(),
+                    )
+                })
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+            let positions: Vec<u32> = statement.entries.iter().map(|e| e.position).collect();
+            let want: Vec<u32> = (1..=u32::try_from(positions.len()).unwrap()).collect();
+            proptest::prop_assert_eq!(positions, want);
+        }
+    }
+
     #[test]
     fn sniff_looks_at_content_only() {
         assert!(sniff(v08("").as_bytes()));

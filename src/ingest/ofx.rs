@@ -740,6 +740,65 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any SGML statement of transactions with any amount (either decimal mark), name and
+        /// memo reads back transaction for transaction.
+        #[test]
+        fn written_transactions_read_back(
+            transactions in proptest::collection::vec(
+                (
+                    -10_000_000i64..10_000_000,
+                    proptest::bool::ANY,
+                    "[a-zA-Z0-9א-ת&<>\"' .-]{1,16}",
+                    "[a-zA-Z0-9א-ת&<> -]{0,20}",
+                ),
+                0..10,
+            )
+        ) {
+            let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let mut sgml = String::from(
+                "OFXHEADER:100\nDATA:OFXSGML\nCHARSET:1255\n\n<OFX><BANKMSGSRSV1><STMTTRNRS>\
+                 <STMTRS><CURDEF>ILS<BANKACCTFROM><ACCTID>7</BANKACCTFROM><BANKTRANLIST>\n",
+            );
+            for (i, (cents, comma, name, memo)) in transactions.iter().enumerate() {
+                let sign = if *cents < 0 { "-" } else { "" };
+                let mark = if *comma { ',' } else { '.' };
+                let abs = cents.unsigned_abs();
+                sgml.push_str(&format!(
+                    "<STMTTRN>\n<TRNTYPE>OTHER\n<DTPOSTED>20261105\n\
+                     <TRNAMT>{sign}{}{mark}{:02}\n<FITID>F{i}\n<NAME>{}\n<MEMO>{}\n</STMTTRN>\n",
+                    abs / 100,
+                    abs % 100,
+                    escape(name),
+                    escape(memo)
+                ));
+            }
+            sgml.push_str("</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n");
+            let statement = read(sgml.as_bytes()).unwrap();
+            proptest::prop_assert!(statement.problems.is_empty(), "{:?}", statement.problems);
+            let got: Vec<_> = statement
+                .entries
+                .iter()
+                .map(|e| (e.id.clone().unwrap(), e.amount, e.direction, e.payer.clone(), e.memo.clone()))
+                .collect();
+            let expected: Vec<_> = transactions
+                .iter()
+                .enumerate()
+                .map(|(i, (cents, _, name, memo))| {
+                    (
+                        format!("F{i}"),
+                        Decimal::new(cents.abs(), 2),
+                        if *cents < 0 { Direction::Debit } else { Direction::Credit },
+                        Some(name.trim().to_string()).filter(|n| !n.is_empty()),
+                        Some(memo.trim().to_string()).filter(|m| !m.is_empty()),
+                    )
+                })
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
     #[test]
     fn sniff_looks_at_content_only() {
         assert!(!sniff(b"<html><body>OFX</body></html>"));
