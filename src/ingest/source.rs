@@ -168,7 +168,7 @@ pub enum SourceError {
     Markup { file: String, what: &'static str },
     /// A bank statement (CAMT, OFX) whose structure is damaged: malformed or truncated markup.
     #[error(
-        "{file} is a {format} bank statement but cannot be read: {detail}; \
+        "{file} is a bank statement ({format}) but cannot be read: {detail}; \
          download the statement from the bank again"
     )]
     Statement {

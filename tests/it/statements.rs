@@ -446,3 +446,29 @@ fn the_same_payments_as_csv_camt_and_ofx_give_the_same_results() {
         }
     }
 }
+
+/// The content decides: a CAMT statement named `.xls` and an OFX download named `.csv` are read
+/// as statements, other XML is still refused as markup, and a damaged statement's error names
+/// the file, the format and the place.
+#[test]
+fn statements_are_told_by_content_not_by_name() {
+    use arrears::ingest::source::{read_bytes, SourceError};
+    let camt = read_bytes(CAMT.as_bytes(), "export.xls", None).unwrap();
+    assert!(camt.tables.is_empty());
+    assert_eq!(camt.generated.len(), 1);
+    assert_eq!(camt.generated[0].format, "CAMT.053 (camt.053.001.08)");
+    let ofx = read_bytes(OFX2.as_bytes(), "download.csv", None).unwrap();
+    assert_eq!(ofx.generated[0].format, "OFX 2.x XML");
+    let other = read_bytes(b"<?xml version=\"1.0\"?><Workbook/>", "book.xls", None);
+    assert!(matches!(
+        other,
+        Err(SourceError::Markup { what: "XML", .. })
+    ));
+    let cut = &OFX2[..OFX2.find("<STMTTRN>").unwrap() + 20];
+    let err = read_bytes(cut.as_bytes(), "leumi.ofx", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "leumi.ofx is a bank statement (OFX) but cannot be read: the file ends inside \
+         <STMTTRN> opened at line 10: it is truncated; download the statement from the bank again"
+    );
+}
