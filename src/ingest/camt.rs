@@ -167,8 +167,7 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
             let valid = &bytes[..utf8_error.valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
             Err(format!(
-                "line {line} is not UTF-8 and the XML declaration names no other encoding: \
-                 download the statement again, or ask the bank for UTF-8"
+                "line {line} is not UTF-8 and the XML declaration names no other encoding"
             ))
         }
     }

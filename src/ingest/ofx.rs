@@ -147,36 +147,33 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
     Ok(text)
 }
 
-/// The character set an OFX 1.x header (`CHARSET:1255`) or an XML declaration names.
+/// The character set an OFX 1.x header (`CHARSET:1255`) or an XML declaration names. The
+/// header is read up to `<OFX>`, whether its fields are on lines of their own or, as some banks
+/// write them, run together on one line.
 fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(HEAD_BYTES)]);
-    for line in head.lines() {
-        let line = line.trim();
-        if line.starts_with('<') && !line.starts_with("<?") {
-            break;
-        }
-        if let Some(value) = line
-            .split_once(':')
-            .filter(|(key, _)| key.trim().eq_ignore_ascii_case("CHARSET"))
-            .map(|(_, value)| value.trim())
-        {
-            return if value.chars().all(|c| c.is_ascii_digit()) && !value.is_empty() {
-                Encoding::for_label(format!("windows-{value}").as_bytes())
-            } else {
-                Encoding::for_label(value.as_bytes())
-            };
-        }
-        if let Some(at) = line.find("encoding=") {
-            let rest = line.get(at + "encoding=".len()..)?;
-            let label: String = rest
-                .trim_start_matches(['"', '\''])
+    let header = &head[..find_ofx(&head).unwrap_or(head.len())];
+    let upper = header.to_ascii_uppercase();
+    if let Some(at) = upper.find("CHARSET:") {
+        let value = header[at + "CHARSET:".len()..].trim_start();
+        let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+        return if digits.is_empty() {
+            let label: String = value
                 .chars()
-                .take_while(|c| !matches!(c, '"' | '\'' | '?' | ' '))
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
                 .collect();
-            return Encoding::for_label(label.as_bytes());
-        }
+            Encoding::for_label(label.as_bytes())
+        } else {
+            Encoding::for_label(format!("windows-{digits}").as_bytes())
+        };
     }
-    None
+    let at = header.find("encoding=")?;
+    let label: String = header[at + "encoding=".len()..]
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| !matches!(c, '"' | '\'' | '?' | ' '))
+        .collect();
+    Encoding::for_label(label.as_bytes())
 }
 
 /// Where the `<OFX>` element starts, in any case.
@@ -642,6 +639,22 @@ mod tests {
         assert_eq!(e[2].direction, Direction::Credit);
         assert_eq!(e[2].payer.as_deref(), Some("Brightside Design Ltd"));
         assert_eq!(e[2].currency.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn a_header_on_one_line_still_names_its_charset() {
+        let mut bytes = b"OFXHEADER:100DATA:OFXSGMLVERSION:102CHARSET:1255COMPRESSION:NONE<OFX>\
+            <BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>ILS<BANKTRANLIST><STMTTRN><TRNTYPE>CREDIT\
+            <DTPOSTED>20261105<TRNAMT>10<FITID>A1<NAME>"
+            .to_vec();
+        bytes.extend(encoding_rs::WINDOWS_1255.encode("מוסך הדרום").0.iter());
+        bytes.extend(b"</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>");
+        let statement = read(&bytes).unwrap();
+        assert_eq!(statement.entries[0].payer.as_deref(), Some("מוסך הדרום"));
+        assert_eq!(
+            declared_charset(b"<?xml version=\"1.0\" encoding='ISO-8859-8'?><?OFX x?><OFX>"),
+            Some(encoding_rs::ISO_8859_8)
+        );
     }
 
     #[test]
