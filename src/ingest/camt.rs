@@ -91,14 +91,18 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
             .map_err(|e| format!("{} ({e})", place(&text, reader.error_position())))?;
         let at = reader.buffer_position();
         match event {
-            Event::Start(start) => parser.open(&start).map_err(|m| located(&text, at, &m))?,
+            Event::Start(start) => parser
+                .open(&start, &text)
+                .map_err(|m| located(&text, at, &m))?,
             Event::Empty(start) => {
-                parser.open(&start).map_err(|m| located(&text, at, &m))?;
+                parser
+                    .open(&start, &text)
+                    .map_err(|m| located(&text, at, &m))?;
                 parser.close();
             }
             Event::End(_) => parser.close(),
-            Event::Text(t) => parser.text(&t.xml10_content()),
-            Event::CData(t) => parser.text(&t.xml10_content()),
+            Event::Text(t) => parser.text(t.xml10_content()),
+            Event::CData(t) => parser.text(t.xml10_content()),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
@@ -107,7 +111,7 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
                         .to_string(),
                     Err(e) => return Err(located(&text, at, &e.to_string())),
                 };
-                parser.text(&resolved);
+                parser.text(Cow::Owned(resolved));
             }
             Event::DocType(_) => {
                 return Err(located(
@@ -208,24 +212,25 @@ fn located(text: &str, offset: u64, message: &str) -> String {
 
 /// One element kept whole: an entry, an account.
 #[derive(Debug, Default)]
-struct Node {
-    name: String,
+struct Node<'a> {
+    /// Borrowed from the document when it can be, so an entry costs few allocations.
+    name: Cow<'a, str>,
     /// The `Ccy` attribute of an amount.
     ccy: Option<String>,
-    text: String,
-    children: Vec<Node>,
+    text: Cow<'a, str>,
+    children: Vec<Node<'a>>,
 }
 
-impl Node {
-    fn child(&self, name: &str) -> Option<&Node> {
+impl<'a> Node<'a> {
+    fn child(&self, name: &str) -> Option<&Node<'a>> {
         self.children.iter().find(|c| c.name == name)
     }
 
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
         self.children.iter().filter(move |c| c.name == name)
     }
 
-    fn at(&self, path: &[&str]) -> Option<&Node> {
+    fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         path.iter().try_fold(self, |node, name| node.child(name))
     }
 
@@ -281,7 +286,7 @@ struct Context {
 }
 
 #[derive(Debug, Default)]
-struct Parser {
+struct Parser<'a> {
     /// Local names of the open elements.
     path: Path,
     /// The messages met (`CAMT.053`), in order.
@@ -290,15 +295,16 @@ struct Parser {
     version: Option<String>,
     statement: Option<Context>,
     /// The kept element being built, innermost last.
-    building: Vec<Node>,
+    building: Vec<Node<'a>>,
     /// Transactions so far: the last position given.
     position: u32,
     entries: Vec<Entry>,
     problems: Vec<Problem>,
 }
 
-impl Parser {
-    fn open(&mut self, start: &BytesStart<'_>) -> Result<(), String> {
+impl<'a> Parser<'a> {
+    /// An element opens; `source` is the document, which the start tag borrows from.
+    fn open(&mut self, start: &BytesStart<'_>, source: &'a str) -> Result<(), String> {
         let qname = start.name();
         let name = local(qname.as_ref());
         if self.path.len() >= MAX_DEPTH {
@@ -321,7 +327,8 @@ impl Parser {
                     .map(|v| v.trim().to_string())
             });
             self.building.push(Node {
-                name: name.to_string(),
+                name: within(source, name)
+                    .map_or_else(|| Cow::Owned(name.to_string()), Cow::Borrowed),
                 ccy,
                 ..Node::default()
             });
@@ -350,11 +357,15 @@ impl Parser {
             .is_some_and(|s| s.depth + 1 == self.path.len() && KEPT.contains(&name))
     }
 
-    fn text(&mut self, text: &str) {
+    fn text(&mut self, text: Cow<'a, str>) {
         if let Some(node) = self.building.last_mut() {
             // The indentation between elements is not kept (values are trimmed anyway).
-            if !node.text.is_empty() || !text.trim().is_empty() {
-                node.text.push_str(text);
+            if node.text.is_empty() {
+                if !text.trim().is_empty() {
+                    node.text = text;
+                }
+            } else {
+                node.text.to_mut().push_str(&text);
             }
         }
     }
@@ -376,11 +387,11 @@ impl Parser {
     }
 
     /// A statement-level element, complete.
-    fn kept(&mut self, node: &Node) {
+    fn kept(&mut self, node: &Node<'_>) {
         let Some(statement) = self.statement.as_mut() else {
             return;
         };
-        match node.name.as_str() {
+        match node.name.as_ref() {
             "Acct" => {
                 statement.account = node
                     .text_at(&["Id", "IBAN"])
@@ -412,8 +423,8 @@ impl Parser {
     }
 
     /// One `Ntry`: an entry per transaction, or a problem at the transaction's position.
-    fn entry(&mut self, ntry: &Node) {
-        let details: Vec<&Node> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
+    fn entry(&mut self, ntry: &Node<'_>) {
+        let details: Vec<&Node<'_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
         let own_amounts = details.iter().filter(|t| tx_amount(t).is_some()).count();
         let statement = self.statement.as_ref();
         let shared = Shared {
@@ -502,7 +513,7 @@ fn miss(column: &'static str, value: Option<&str>, message: impl Into<String>) -
 }
 
 /// The amount a transaction of an entry states for itself.
-fn tx_amount(tx: &Node) -> Option<&Node> {
+fn tx_amount<'n, 'a>(tx: &'n Node<'a>) -> Option<&'n Node<'a>> {
     tx.child("Amt")
         .or_else(|| tx.at(&["AmtDtls", "TxAmt", "Amt"]))
 }
@@ -510,8 +521,8 @@ fn tx_amount(tx: &Node) -> Option<&Node> {
 /// One transaction of `ntry`: `txs` holds its `TxDtls` (none, one, or all of a batch that has
 /// no amounts per transaction), `batch` its ordinal when the entry has several.
 fn transaction(
-    ntry: &Node,
-    txs: &[&Node],
+    ntry: &Node<'_>,
+    txs: &[&Node<'_>],
     batch: Option<usize>,
     shared: &Shared,
 ) -> Result<Draft, Miss> {
@@ -662,7 +673,7 @@ fn transaction(
 }
 
 /// `BOOK`, `PDNG`, `INFO` (and `FUTR`), written plainly (up to version 06) or as `Sts/Cd`.
-fn status(ntry: &Node) -> Result<Status, Miss> {
+fn status(ntry: &Node<'_>) -> Result<Status, Miss> {
     let code = ntry
         .text_at(&["Sts", "Cd"])
         .or_else(|| ntry.text_at(&["Sts", "Prtry"]))
@@ -682,8 +693,8 @@ fn status(ntry: &Node) -> Result<Status, Miss> {
 
 /// The debtor's name (`Dbtr/Nm`, `Dbtr/Pty/Nm`), else the ultimate debtor's; for several
 /// transactions read as one, the name they all share.
-fn payer(txs: &[&Node]) -> Option<String> {
-    fn name_of(tx: &Node) -> Option<&str> {
+fn payer(txs: &[&Node<'_>]) -> Option<String> {
+    fn name_of<'n>(tx: &'n Node<'_>) -> Option<&'n str> {
         ["Dbtr", "UltmtDbtr"].iter().find_map(|party| {
             tx.text_at(&["RltdPties", party, "Nm"])
                 .or_else(|| tx.text_at(&["RltdPties", party, "Pty", "Nm"]))
@@ -698,6 +709,13 @@ fn payer(txs: &[&Node]) -> Option<String> {
 fn date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// `part` as a slice of `source` with its lifetime, when `part` lies within `source` (a name the
+/// parser borrowed from the document); `None` for text held elsewhere.
+fn within<'a>(source: &'a str, part: &str) -> Option<&'a str> {
+    let start = (part.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
+    source.get(start..start.checked_add(part.len())?)
 }
 
 /// The part of an element or attribute name after its namespace prefix.
