@@ -28,6 +28,12 @@ mkdir -p corpus/read_unified
 cargo +nightly fuzz run -O read_unified corpus/read_unified ../tests/fixtures/unified/*/ \
   -- -max_total_time="$readers" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 echo "read_unified: exit $?"
+for target in read_camt read_ofx; do
+  mkdir -p "corpus/$target"
+  cargo +nightly fuzz run -O "$target" "corpus/$target" ../tests/fixtures/statements \
+    -- -max_total_time="$readers" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+  echo "$target: exit $?"
+done
 for target in parse_date parse_amount scan_memo; do
   mkdir -p "corpus/$target"
   cargo +nightly fuzz run -O "$target" "corpus/$target" -- -max_total_time="$parsers" \

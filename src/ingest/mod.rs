@@ -6,10 +6,12 @@
 // returned by value rather than boxed.
 #![allow(clippy::result_large_err)]
 
+pub mod camt;
 pub mod field;
 pub mod header;
 pub mod html;
 pub mod mt940;
+pub mod ofx;
 pub mod source;
 pub mod statement;
 pub mod table;

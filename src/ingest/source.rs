@@ -4,7 +4,9 @@
 //! The format is decided by the file's content, never by its extension alone: a zip archive is
 //! an xlsx/xlsm, xlsb or ods workbook according to its entries, an OLE compound file is an xls
 //! workbook (or a password-protected OOXML package), and anything else must be text. The file is
-//! read from disk once; its SHA-256 is computed from the same bytes.
+//! read from disk once; its SHA-256 is computed from the same bytes. A bank statement (CAMT,
+//! OFX) is told by its markup before other markup is refused, and its reader's payments table
+//! goes to [`SourceFile::generated`].
 //!
 //! Invariants a caller can rely on:
 //! - A row number shown to the user is `RawTable::row_number(index)`: for spreadsheets the row
@@ -40,7 +42,7 @@ use sha2::{Digest, Sha256};
 
 use super::statement::{self, Generated};
 use super::table::{Cell, RawTable};
-use super::{html, mt940, unified};
+use super::{camt, html, mt940, ofx, unified};
 
 /// Refuse a zip archive whose entries declare more than this many bytes in total once unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -350,6 +352,18 @@ fn read_tables(
             generated.push(statement::payments_table(read, &file));
             (Vec::new(), None)
         }
+        Format::Camt | Format::Ofx => {
+            let (read, what) = if format == Format::Camt {
+                (camt::read(bytes), "a CAMT (ISO 20022) bank statement")
+            } else {
+                (ofx::read(bytes), "an OFX bank statement")
+            };
+            generated.push(statement::payments_table(
+                read.map_err(|e| unreadable(what, e))?,
+                &file,
+            ));
+            (Vec::new(), None)
+        }
         Format::Unified => {
             generated = guarded(display, "unified file", || {
                 Ok(unified::read(bytes, ini, &file))
@@ -382,6 +396,8 @@ enum Format {
     Xls,
     /// The Israeli unified file's `BKMVDATA.TXT`.
     Unified,
+    Camt,
+    Ofx,
     Text,
     Html,
     Mt940,
@@ -407,6 +423,12 @@ fn detect(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
     }
     if unified::is_unified(bytes) {
         return Ok(Format::Unified);
+    }
+    if camt::sniff(bytes) {
+        return Ok(Format::Camt);
+    }
+    if ofx::sniff(bytes) {
+        return Ok(Format::Ofx);
     }
     if unified::is_ini(bytes) {
         return Err(SourceError::UnifiedIni {

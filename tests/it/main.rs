@@ -12,6 +12,7 @@ mod props;
 mod readers;
 mod run;
 mod send;
+mod statements;
 mod support;
 mod unified;
 mod verify;
