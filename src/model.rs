@@ -166,6 +166,8 @@ impl fmt::Display for Origin {
 /// keep it (or, for an identical duplicate, count it once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Worth knowing, nothing wrong with the data (a lump sum several sets of invoices fit).
+    Info,
     Warning,
     Error,
 }
@@ -174,6 +176,7 @@ impl Severity {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }

@@ -6,7 +6,7 @@
 //!
 //! Invariants (SPEC section 4), checked on every run:
 //! - per client and currency: invoices − credit notes − prepaid − applied payments − discounts
-//!   − write-offs = open balance;
+//!   − withholding − bank fees − write-offs = open balance;
 //! - every payment amount = its applied parts + its unapplied credit, or it is unmatched.
 //!
 //! The as-of date filters first: invoices, credit notes and payments dated after it are only
@@ -18,12 +18,15 @@
 
 mod allocate;
 mod attribute;
+mod exact_set;
 mod fuzzy;
 pub(crate) mod hash;
 mod invariants;
 mod memo;
+pub mod rf;
 #[cfg(test)]
 mod tests;
+mod withholding;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -88,6 +91,9 @@ pub struct Attribution {
 pub enum AllocationRule {
     Reference,
     ExactAmount,
+    ExactSet,
+    Withholding,
+    BankFee,
     Discount,
     Fifo,
     Credit,
@@ -100,6 +106,9 @@ impl AllocationRule {
         match self {
             AllocationRule::Reference => "reference",
             AllocationRule::ExactAmount => "exact-amount",
+            AllocationRule::ExactSet => "exact-set",
+            AllocationRule::Withholding => "withholding",
+            AllocationRule::BankFee => "bank-fee",
             AllocationRule::Discount => "discount",
             AllocationRule::Fifo => "fifo",
             AllocationRule::Credit => "credit",
@@ -205,6 +214,10 @@ pub struct Balance {
     /// Payments applied to documents.
     pub applied: Decimal,
     pub discounts: Decimal,
+    /// Withholding tax at source closed by rule `withholding`.
+    pub withheld: Decimal,
+    /// Bank fees closed by rule `bank-fee`.
+    pub fees: Decimal,
     pub write_offs: Decimal,
     /// Sum of open items (credit notes negative).
     pub open: Decimal,
@@ -246,6 +259,9 @@ pub struct Reconciliation {
     pub balances: Vec<Balance>,
     pub invariants: Vec<InvariantCheck>,
     pub left_out: LeftOut,
+    /// What allocation found worth telling (lump sums several sets fit), sorted by file and
+    /// row; `arrears run` moves them to the ledger's issues.
+    pub issues: Vec<crate::model::Issue>,
 }
 
 impl Reconciliation {
@@ -411,6 +427,7 @@ pub fn reconcile_timed(
             rec.unapplied.append(&mut outcome.unapplied);
             rec.settlements.append(&mut outcome.settlements);
             rec.balances.append(&mut outcome.balances);
+            rec.issues.append(&mut outcome.issues);
         }
     }
     bar.finish_and_clear();
@@ -440,6 +457,7 @@ fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
         .all(|w| compare_allocations(ledger, &w[0], &w[1]).is_le()));
     rec.unapplied.sort_by_key(|u| u.payment);
     rec.settlements.sort_by_key(|s| s.invoice);
+    rec.issues.sort();
 }
 
 /// The documented order of one client's allocations, open items and balances.

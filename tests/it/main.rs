@@ -8,6 +8,7 @@ mod injection;
 mod letters;
 mod props;
 mod readers;
+mod rules;
 mod run;
 mod support;
 mod verify;
