@@ -427,13 +427,16 @@ impl<'a> Book<'a> {
             );
             return Decimal::ZERO;
         }
-        if let Some(pos) = self.fee_target(amount) {
+        // A payment the discount rule settles exactly (the configured percent, inside its
+        // window) is a discount, not a fee: the stricter rule knows more (README).
+        let discount = self.discount_target(date, amount);
+        if let Some(pos) = self.fee_target(amount).filter(|_| discount.is_none()) {
             let fee = self.docs[pos].open - amount;
             self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
             self.apply(pos, fee, NO_SOURCE, Some(date), AllocationRule::BankFee);
             return Decimal::ZERO;
         }
-        if let Some(pos) = self.discount_target(date, amount) {
+        if let Some(pos) = discount {
             let granted = self.docs[pos].open - amount;
             self.apply(pos, amount, source, Some(date), AllocationRule::Discount);
             self.apply(

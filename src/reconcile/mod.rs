@@ -12,9 +12,10 @@
 //! The as-of date filters first: invoices, credit notes and payments dated after it are only
 //! counted in [`LeftOut`]; they get no attribution, cannot be referenced and are not allocated.
 //!
-//! Files: [`memo`] finds invoice numbers in memos, [`fuzzy`] is the fuzzy name index,
-//! [`attribute`] decides each payment's client, [`allocate`] settles one client's documents,
-//! [`invariants`] proves the arithmetic.
+//! Files: [`memo`] finds invoice numbers in memos, [`rf`] RF creditor references, [`fuzzy`]
+//! is the fuzzy name index, [`attribute`] decides each payment's client, [`allocate`] settles
+//! one client's documents in the order of SPEC sections 4 and 11 ([`exact_set`] and
+//! [`withholding`] hold two of its rules), [`invariants`] proves the arithmetic.
 
 mod allocate;
 mod attribute;
@@ -47,6 +48,15 @@ use allocate::{allocate_client, ClientOutcome, ClientWork};
 #[must_use]
 pub fn scan_memo_for_fuzzing(memo: &str, numbers: &[&str]) -> Vec<String> {
     memo::scan_memo(memo, &memo::NumberSet::of(numbers))
+}
+
+/// The `exact-set` search for benchmarks outside the crate: the sets (none, one, or the first
+/// two) of at most 8 of `values` (open balances in minor units, at most 25) that add up to
+/// `target`. Not part of the supported API.
+#[doc(hidden)]
+#[must_use]
+pub fn exact_sets_for_bench(values: &[i64], target: i64) -> Vec<Vec<usize>> {
+    exact_set::find(values, target, exact_set::MAX_SET)
 }
 
 /// The rule that decided which client a payment belongs to (SPEC section 3).

@@ -1520,3 +1520,35 @@ fn rf_references_settle_and_wrong_check_digits_are_ignored() {
     assert_eq!(attribution(&rec2, &l2, "P2").client.as_deref(), Some("C2"));
     assert_eq!(allocs(&rec, &l)[0], "P1>2026-0045 500 reference");
 }
+
+#[test]
+fn a_discount_inside_its_window_is_not_a_bank_fee() {
+    let mut cfg = config();
+    cfg.allocation.fee_max = m("50.00");
+    cfg.discount = Some(Discount {
+        percent: m("2"),
+        days: 10,
+    });
+    let l = ledger(
+        &[("C1", "Acme"), ("C2", "Beta")],
+        vec![
+            inv("1", "C1", "2026-01-01", "1000"),
+            inv("2", "C2", "2026-01-01", "1000"),
+        ],
+        vec![
+            pay("P1", "2026-01-11", "980").id("C1"),
+            // Outside the window the same shortfall is a fee.
+            pay("P2", "2026-01-12", "980").id("C2"),
+        ],
+    );
+    let rec = run(&cfg, &l, "2026-01-31");
+    assert_eq!(
+        allocs(&rec, &l),
+        [
+            "P1>1 980 discount",
+            "->1 20 discount",
+            "P2>2 980 exact-amount",
+            "->2 20 bank-fee"
+        ]
+    );
+}
