@@ -561,6 +561,14 @@ impl<'a> Book<'a> {
         let Some(target) = whole(pay.amount) else {
             return false;
         };
+        // Closed invoices stay closed (open balances never grow): the cursor may pass them.
+        while self
+            .fifo
+            .get(self.cursor)
+            .is_some_and(|&pos| self.docs[pos].open <= Decimal::ZERO)
+        {
+            self.cursor += 1;
+        }
         let mut candidates: Vec<usize> = Vec::with_capacity(exact_set::CANDIDATES);
         let mut values: Vec<i64> = Vec::with_capacity(exact_set::CANDIDATES);
         for &pos in &self.fifo[self.cursor..] {
