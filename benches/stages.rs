@@ -1,6 +1,7 @@
 //! Benchmarks of the hot stages of `arrears run`, on a synthetic month written once into a
 //! temporary folder: value parsing, attribution with memo scanning (inside `reconcile`),
-//! allocation, aging and classification, and CSV writing.
+//! allocation (also with withholding and bank fees on, and one `exact-set` search at its
+//! largest), aging and classification, and CSV writing.
 //!
 //! ```text
 //! cargo bench --bench stages            # all, medians printed by divan
@@ -179,6 +180,26 @@ fn ingest_month() -> Ledger {
 fn reconcile_month() -> Reconciliation {
     let m = month();
     reconcile::reconcile(&m.config, &m.ledger, as_of()).expect("reconcile")
+}
+
+/// As `reconcile_month`, with the rules of SPEC section 11 that need configuring on as well
+/// (withholding at 5 %, bank fees up to 50.00); `exact-set` runs in both.
+#[divan::bench(sample_count = 10)]
+fn reconcile_month_rules() -> Reconciliation {
+    let m = month();
+    let mut config = m.config.clone();
+    config.allocation.withholding_rates = vec![rust_decimal::Decimal::from(5)];
+    config.allocation.fee_max = rust_decimal::Decimal::from(50);
+    reconcile::reconcile(&config, &m.ledger, as_of()).expect("reconcile")
+}
+
+/// One `exact-set` search at its largest: 25 open balances, a lump sum that many subsets stay
+/// under, so both halves list thousands of subsets.
+#[divan::bench]
+fn exact_set_25_invoices(bencher: Bencher) {
+    let values: Vec<i64> = (0..25).map(|i| 10_000 + i * 7_919 % 5_003).collect();
+    let target: i64 = values.iter().skip(3).step_by(3).sum::<i64>() + 1;
+    bencher.bench(|| reconcile::exact_sets_for_bench(divan::black_box(&values), target));
 }
 
 /// Aging, behaviour, levels, risk and the worklist.

@@ -192,17 +192,19 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<O
     let mut timings = Vec::new();
     let started = Instant::now();
     let bar = progress::spinner("ingest");
-    let (ledger, parts) = ingest::ingest_timed(config)?;
+    let (mut ledger, parts) = ingest::ingest_timed(config)?;
     bar.finish_and_clear();
     timings.push(("ingest", started.elapsed().as_millis()));
     timings.extend(parts);
 
     let started = Instant::now();
-    let (recon, parts) = reconcile::reconcile_timed(config, &ledger, as_of).map_err(|e| {
+    let (mut recon, parts) = reconcile::reconcile_timed(config, &ledger, as_of).map_err(|e| {
         AppError::Invariant(format!(
             "{e}. This is a bug in arrears, not in your data; nothing was written."
         ))
     })?;
+    // What allocation found worth telling is listed with the input's issues.
+    ledger.issues.append(&mut recon.issues);
     timings.push(("reconcile", started.elapsed().as_millis()));
     timings.extend(parts);
 

@@ -148,6 +148,11 @@ pub struct ClientSummary {
     pub overdue: Decimal,
     pub unapplied_credit: Decimal,
     pub net_balance: Decimal,
+    /// Withholding tax at source this run's allocations closed (rule `withholding`): not debt,
+    /// but a certificate the client owes.
+    pub withheld: Decimal,
+    /// Bank fees this run's allocations closed (rule `bank-fee`).
+    pub fees: Decimal,
     /// Days overdue of the oldest overdue open invoice (0 when nothing is overdue).
     pub oldest_days_overdue: i64,
     /// Index into `Config::dunning_levels`, after the history's escalation or step rule;
@@ -171,6 +176,17 @@ impl ClientSummary {
         self.level
             .and_then(|i| config.dunning_levels.get(i))
             .map_or("none", |l| l.name.as_str())
+    }
+
+    /// What the worklist asks of the people who phone: `collect` overdue money, and/or get the
+    /// `withholding certificate` for tax withheld at source.
+    #[must_use]
+    pub fn action(&self) -> &'static str {
+        match (self.overdue > Decimal::ZERO, self.withheld > Decimal::ZERO) {
+            (true, true) => "collect; withholding certificate",
+            (false, true) => "withholding certificate",
+            _ => "collect",
+        }
     }
 }
 
@@ -343,6 +359,8 @@ pub fn classify(
                 overdue,
                 unapplied_credit: balance.unapplied_credit,
                 net_balance: balance.open - balance.unapplied_credit,
+                withheld: balance.withheld,
+                fees: balance.fees,
                 oldest_days_overdue: oldest,
                 level,
                 days_level,
@@ -364,8 +382,9 @@ pub fn classify(
         }
     }
     clients.sort_by(|a, b| (&a.client, &a.currency).cmp(&(&b.client, &b.currency)));
+    // Clients who owe money, then (priority 0) clients who owe only a withholding certificate.
     let mut worklist: Vec<usize> = (0..clients.len())
-        .filter(|&i| clients[i].overdue > Decimal::ZERO)
+        .filter(|&i| clients[i].overdue > Decimal::ZERO || clients[i].withheld > Decimal::ZERO)
         .collect();
     worklist.sort_by(|&a, &b| {
         clients[b]

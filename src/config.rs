@@ -60,6 +60,27 @@ struct RawConfig {
     letters: RawLetters,
     output: RawOutput,
     smtp: Option<RawSmtp>,
+    withholding: RawWithholding,
+    fees: RawFees,
+    allocation: RawAllocation,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawWithholding {
+    rates: Vec<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawFees {
+    max: Option<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawAllocation {
+    skip: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +130,7 @@ struct RawLetters {
     interest_rate: Option<toml::Value>,
     payment_plan_instalments: Option<u32>,
     deadline_days: Option<u32>,
+    rf_references: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -338,6 +360,102 @@ pub struct Config {
     pub source_text: String,
     /// `[smtp]`: how `arrears send` reaches the office's mail server.
     pub smtp: Option<Smtp>,
+    /// `[withholding]`, `[fees]` and `[allocation]`: the optional allocation rules.
+    pub allocation: AllocationSettings,
+}
+
+/// The allocation rules of SPEC section 11 that depend on the configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllocationSettings {
+    /// `[withholding] rates`: the withholding-tax rates at source on the company's
+    /// certificates, in percent (above 0, at most 100), tried in this order.
+    pub withholding_rates: Vec<Decimal>,
+    /// `[fees] max`: the largest shortfall closed as a bank fee; 0 turns the rule off.
+    pub fee_max: Decimal,
+    /// `[allocation] skip`: rules turned off by name.
+    pub skip: Vec<String>,
+}
+
+impl AllocationSettings {
+    /// The rules `[allocation] skip` may name: the ones that settle by a guess about the
+    /// amount. `reference`, `fifo`, `credit` and `write-off` always apply.
+    pub const SKIPPABLE: [&'static str; 5] = [
+        "exact-amount",
+        "exact-set",
+        "withholding",
+        "bank-fee",
+        "discount",
+    ];
+
+    /// Whether the rule named `rule` runs (it is not in `[allocation] skip`).
+    #[must_use]
+    pub fn runs(&self, rule: &str) -> bool {
+        !self.skip.iter().any(|s| s == rule)
+    }
+}
+
+/// `[withholding]`, `[fees]` and `[allocation]`, checked.
+fn allocation_settings(
+    cfg_path: &Path,
+    withholding: &RawWithholding,
+    fees: &RawFees,
+    allocation: &RawAllocation,
+) -> Result<AllocationSettings, ConfigError> {
+    let mut withholding_rates = Vec::new();
+    for value in &withholding.rates {
+        let rate = decimal(cfg_path, "withholding.rates", value)?;
+        if rate <= Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
+            return Err(invalid(
+                cfg_path,
+                "withholding.rates",
+                rate,
+                "expected the rate on a withholding certificate in percent, above 0 and at \
+                 most 100, such as rates = [5]",
+            ));
+        }
+        if !withholding_rates.contains(&rate) {
+            withholding_rates.push(rate);
+        }
+    }
+    let fee_max = match &fees.max {
+        None => Decimal::ZERO,
+        Some(v) => decimal(cfg_path, "fees.max", v)?,
+    };
+    if fee_max.is_sign_negative() {
+        return Err(invalid(
+            cfg_path,
+            "fees.max",
+            fee_max,
+            "expected the largest bank fee to close, 0 or more, such as max = 50.00",
+        ));
+    }
+    for rule in &allocation.skip {
+        if !AllocationSettings::SKIPPABLE.contains(&rule.as_str()) {
+            let always = ["reference", "fifo", "credit", "write-off"];
+            let message = if always.contains(&rule.as_str()) {
+                format!(
+                    "the rule \"{rule}\" always applies and cannot be skipped; rules that can: {}",
+                    AllocationSettings::SKIPPABLE.join(", ")
+                )
+            } else {
+                format!(
+                    "unknown rule name; rules that can be skipped: {}",
+                    AllocationSettings::SKIPPABLE.join(", ")
+                )
+            };
+            return Err(invalid(
+                cfg_path,
+                "allocation.skip",
+                format!("\"{rule}\""),
+                &message,
+            ));
+        }
+    }
+    Ok(AllocationSettings {
+        withholding_rates,
+        fee_max,
+        skip: allocation.skip.clone(),
+    })
 }
 
 /// `[letters]` settings that shape what the letters say.
@@ -353,6 +471,8 @@ pub struct LetterSettings {
     pub payment_plan_instalments: u32,
     /// Days from the letter date to the deadline a final notice sets (and the first instalment).
     pub deadline_days: u32,
+    /// `rf_references`: every invoice line shows its RF creditor reference (ISO 11649).
+    pub rf_references: bool,
 }
 
 impl Default for LetterSettings {
@@ -362,6 +482,7 @@ impl Default for LetterSettings {
             interest_rate: None,
             payment_plan_instalments: 3,
             deadline_days: 14,
+            rf_references: false,
         }
     }
 }
@@ -658,7 +779,9 @@ fn build(
         interest_rate,
         payment_plan_instalments,
         deadline_days: raw.letters.deadline_days.unwrap_or(14),
+        rf_references: raw.letters.rf_references.unwrap_or(false),
     };
+    let allocation = allocation_settings(cfg_path, &raw.withholding, &raw.fees, &raw.allocation)?;
     let encoding = match &raw.inputs.encoding {
         None => None,
         Some(label) => Some(
@@ -778,6 +901,7 @@ fn build(
         workbook_rtl,
         source_text,
         smtp,
+        allocation,
     })
 }
 

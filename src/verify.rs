@@ -12,6 +12,10 @@
 //!   `open_total`; per currency, to the total of `clients.csv`.
 //! - `unapplied.csv`: per client and currency, the client credits add up to the client's
 //!   `unapplied_credit`.
+//! - `allocations.csv`: every rule is one of SPEC sections 4 and 11; withholding and bank-fee
+//!   rows carry no payment id; per client, the withholding rows add up to `withheld` in
+//!   `clients.csv`; over all currencies, the withholding and bank-fee rows add up to the
+//!   `withheld` and `fees` totals of `run.json`.
 //! - `run.json totals`: per currency, the recorded buckets, open total and unapplied credit equal
 //!   the sums of `clients.csv`.
 //! - `aging-report.xlsx` (when the run wrote one): every open item and every client row of the
@@ -197,6 +201,11 @@ pub fn verify(dir: &Path) -> Result<Report, VerifyError> {
         .unwrap_or_default();
     let (csv_checks, clients) = check_csvs(dir, &buckets, &manifest);
     report.checks.extend(csv_checks);
+    report.checks.push(Check {
+        name: "allocations.csv",
+        failures: check_allocations(dir, &manifest),
+        ran: true,
+    });
     let workbook = dir.join("aging-report.xlsx");
     report.checks.push(if workbook.is_file() {
         Check {
@@ -734,6 +743,126 @@ fn check_workbook(dir: &Path, path: &Path, clients: Option<&ClientTotals>) -> Ve
                         row[id], row[inv], row[open]
                     ));
                 }
+            }
+        }
+    }
+    failures
+}
+
+/// The allocation rules a run may write (SPEC sections 4 and 11).
+const RULES: [&str; 9] = [
+    "reference",
+    "exact-amount",
+    "exact-set",
+    "withholding",
+    "bank-fee",
+    "discount",
+    "fifo",
+    "credit",
+    "write-off",
+];
+
+/// `allocations.csv` against `clients.csv` and the totals of `run.json`: rule names,
+/// withholding and bank fees.
+fn check_allocations(dir: &Path, manifest: &serde_json::Value) -> Vec<String> {
+    const FILE: &str = "allocations.csv";
+    let mut failures = Vec::new();
+    let csv = match Csv::read(&dir.join(FILE)) {
+        Ok(csv) => csv,
+        Err(e) => return vec![format!("{FILE} {e}")],
+    };
+    let (Ok(payment), Ok(client), Ok(amount), Ok(rule)) = (
+        csv.col("payment_id"),
+        csv.col("client_id"),
+        csv.col("amount"),
+        csv.col("rule"),
+    ) else {
+        return vec![format!(
+            "{FILE} lacks one of the columns payment_id, client_id, amount, rule"
+        )];
+    };
+    let mut withheld: BTreeMap<String, Decimal> = BTreeMap::new();
+    let (mut withheld_total, mut fees_total) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, row) in csv.rows.iter().enumerate() {
+        let line = i + 2;
+        let cell = |k: usize| row.get(k).map_or("", String::as_str);
+        let name = cell(rule);
+        if !RULES.contains(&name) {
+            failures.push(format!("{FILE}, row {line}: unknown rule \"{name}\""));
+            continue;
+        }
+        if !matches!(name, "withholding" | "bank-fee") {
+            continue;
+        }
+        if !cell(payment).is_empty() {
+            failures.push(format!(
+                "{FILE}, row {line}: a {name} row names payment {}; it moves no money",
+                cell(payment)
+            ));
+        }
+        match money(FILE, line, "amount", cell(amount)) {
+            Ok(v) if name == "withholding" => {
+                *withheld.entry(cell(client).to_string()).or_default() += v;
+                withheld_total += v;
+            }
+            Ok(v) => fees_total += v,
+            Err(e) => failures.push(e),
+        }
+    }
+    if let Ok(clients) = Csv::read(&dir.join("clients.csv")) {
+        if let (Ok(id), Ok(column)) = (clients.col("client_id"), clients.col("withheld")) {
+            let mut listed: BTreeMap<String, Decimal> = BTreeMap::new();
+            for (i, row) in clients.rows.iter().enumerate() {
+                match money(
+                    "clients.csv",
+                    i + 2,
+                    "withheld",
+                    row.get(column).map_or("", |s| s),
+                ) {
+                    Ok(v) if !v.is_zero() => {
+                        *listed
+                            .entry(row.get(id).cloned().unwrap_or_default())
+                            .or_default() += v;
+                    }
+                    Ok(_) => {}
+                    Err(e) => failures.push(e),
+                }
+            }
+            for key in withheld
+                .keys()
+                .chain(listed.keys())
+                .collect::<BTreeSet<_>>()
+            {
+                let (a, b) = (
+                    withheld.get(key).copied().unwrap_or_default(),
+                    listed.get(key).copied().unwrap_or_default(),
+                );
+                if a != b {
+                    failures.push(format!(
+                        "client {key}: the withholding rows of {FILE} add up to {a}, \
+                         clients.csv says withheld {b}"
+                    ));
+                }
+            }
+        }
+    }
+    let recorded = |field: &str| -> Option<Decimal> {
+        let totals = manifest["totals"].as_object()?;
+        let mut sum = Decimal::ZERO;
+        for t in totals.values() {
+            sum += Decimal::from_str(t[field].as_str()?).ok()?;
+        }
+        Some(sum)
+    };
+    for (field, total, what) in [
+        ("withheld", withheld_total, "withholding"),
+        ("fees", fees_total, "bank-fee"),
+    ] {
+        if let Some(r) = recorded(field) {
+            if r != total {
+                failures.push(format!(
+                    "the {what} rows of {FILE} add up to {total}, run.json totals say {field} {r}"
+                ));
             }
         }
     }

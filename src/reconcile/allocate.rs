@@ -30,20 +30,28 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound::{Excluded, Included};
 use std::sync::Arc;
 
 use super::hash::HashMap;
 
 use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use super::{exact_set, withholding};
 use super::{
     Allocation, AllocationRule, AllocationSource, Balance, OpenItem, Settlement, Unapplied,
 };
 use crate::config::Config;
 use crate::ingest::Ledger;
-use crate::model::{format_money, round_money, DocKind, Invoice};
+use crate::model::{
+    format_money, minor_digits, round_money, DocKind, Invoice, Issue, Payment, Severity,
+};
 use crate::normalize::invoice_key;
+
+/// The source of what no money moved: discounts, withholding, bank fees, write-offs.
+const NO_SOURCE: AllocationSource = AllocationSource::None;
 
 /// A payment (index into `Ledger::payments`) with the invoices its memo names, memo order.
 pub(crate) type PaymentRefs<'a> = (usize, &'a [usize]);
@@ -67,6 +75,7 @@ pub(crate) struct ClientOutcome {
     pub unapplied: Vec<Unapplied>,
     pub settlements: Vec<Settlement>,
     pub balances: Vec<Balance>,
+    pub issues: Vec<Issue>,
 }
 
 /// The prepaid term of a document in the balance invariant: `open = amount − prepaid_term`
@@ -141,7 +150,20 @@ struct Book<'a> {
     by_discounted: HashMap<Decimal, BTreeSet<u32>>,
     discount_factor: Option<Decimal>,
     discount_days: Option<u32>,
+    /// Rule `withholding`: the rates tried for this client, in order, each with its factor and
+    /// the index of open balances × factor -> ranks (case (b)).
+    withholding: Vec<(Decimal, HashMap<Decimal, BTreeSet<u32>>)>,
+    /// Rule `withholding` for stated amounts (`Payment::withheld`); off only when skipped.
+    stated_withholding: bool,
+    /// Rule `bank-fee`: the largest shortfall closed as a fee (0: off), and the open balances
+    /// in order of amount (unreferenced payments).
+    fee_max: Decimal,
+    by_open_sorted: BTreeMap<Decimal, BTreeSet<u32>>,
+    exact_amount: bool,
+    exact_set: bool,
     allocations: Vec<Allocation>,
+    /// Lump sums that several sets of invoices fit (rule `exact-set`), for `issues.csv`.
+    issues: Vec<Issue>,
 }
 
 impl<'a> Book<'a> {
@@ -153,6 +175,17 @@ impl<'a> Book<'a> {
         docs: &[usize],
         config: &Config,
     ) -> Book<'a> {
+        let rules = &config.allocation;
+        // A client's own rate replaces the configured ones; a rate of 0 turns the rule off.
+        let rates: Vec<Decimal> = if rules.runs("withholding") {
+            match ledger.clients.get(&**client).and_then(|c| c.withholding) {
+                Some(rate) if rate > Decimal::ZERO => vec![rate],
+                Some(_) => Vec::new(),
+                None => rules.withholding_rates.clone(),
+            }
+        } else {
+            Vec::new()
+        };
         let mut docs: Vec<Doc<'a>> = docs
             .iter()
             .map(|&index| (index, &ledger.invoices[index]))
@@ -198,9 +231,24 @@ impl<'a> Book<'a> {
             by_discounted: HashMap::default(),
             discount_factor: config
                 .discount
+                .filter(|_| rules.runs("discount"))
                 .map(|d| Decimal::ONE - d.percent / Decimal::ONE_HUNDRED),
             discount_days: config.discount.map(|d| d.days),
+            withholding: rates
+                .iter()
+                .map(|&r| (withholding::factor(r), HashMap::default()))
+                .collect(),
+            stated_withholding: rules.runs("withholding"),
+            fee_max: if rules.runs("bank-fee") {
+                rules.fee_max
+            } else {
+                Decimal::ZERO
+            },
+            by_open_sorted: BTreeMap::new(),
+            exact_amount: rules.runs("exact-amount"),
+            exact_set: rules.runs("exact-set"),
             allocations: Vec::new(),
+            issues: Vec::new(),
         };
         for pos in 0..book.docs.len() {
             book.index(pos, true);
@@ -219,6 +267,29 @@ impl<'a> Book<'a> {
             keys.push((true, round_money(doc.open * f, self.currency).normalize()));
         }
         let rank = doc.rank;
+        let open = doc.open;
+        for (f, map) in &mut self.withholding {
+            let key = round_money(open * *f, self.currency).normalize();
+            if add {
+                map.entry(key).or_default().insert(rank);
+            } else if let Some(set) = map.get_mut(&key) {
+                set.remove(&rank);
+                if set.is_empty() {
+                    map.remove(&key);
+                }
+            }
+        }
+        if self.fee_max > Decimal::ZERO {
+            let key = open.normalize();
+            if add {
+                self.by_open_sorted.entry(key).or_default().insert(rank);
+            } else if let Some(set) = self.by_open_sorted.get_mut(&key) {
+                set.remove(&rank);
+                if set.is_empty() {
+                    self.by_open_sorted.remove(&key);
+                }
+            }
+        }
         for (discounted, key) in keys {
             let map = if discounted {
                 &mut self.by_discounted
@@ -313,34 +384,246 @@ impl<'a> Book<'a> {
         remaining
     }
 
-    /// Steps 1–4 for the payment at `payment` (index into `Ledger::payments`); returns what is
-    /// left for step 5.
-    fn pay(&mut self, payment: usize, date: NaiveDate, amount: Decimal, refs: &[usize]) -> Decimal {
+    /// Every rule of SPEC sections 4 and 11 but `credit` for the payment at `payment` (index
+    /// into `Ledger::payments`); returns what is left for `credit`.
+    fn pay(&mut self, payment: usize, pay: &Payment, refs: &[usize]) -> Decimal {
+        let (date, amount) = (pay.date, pay.amount);
         let source = AllocationSource::Payment(payment);
         if amount <= Decimal::ZERO {
             return amount;
         }
+        let withheld = pay
+            .withheld
+            .filter(|w| *w > Decimal::ZERO && self.stated_withholding);
         if !refs.is_empty() {
-            let left = self.apply_in_turn(refs, amount, source, date, AllocationRule::Reference);
-            return self.fifo(left, source, date);
+            return self.pay_referenced(source, date, amount, withheld, refs);
         }
-        if let Some(pos) = self.oldest_with_open(amount) {
-            self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
+        if let Some(w) = withheld {
+            // A receipt that states its withholding: the invoice it pays with it, exactly.
+            if let Some(pos) = self.oldest_with_open(amount + w) {
+                self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
+                self.apply(pos, w, NO_SOURCE, Some(date), AllocationRule::Withholding);
+                return Decimal::ZERO;
+            }
+        }
+        if self.exact_amount {
+            if let Some(pos) = self.oldest_with_open(amount) {
+                self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
+                return Decimal::ZERO;
+            }
+        }
+        if self.exact_set && self.settle_set(payment, pay) {
             return Decimal::ZERO;
         }
-        if let Some(pos) = self.discount_target(date, amount) {
+        if let Some(pos) = self.withholding_target(amount) {
+            let rest = self.docs[pos].open - amount;
+            self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
+            self.apply(
+                pos,
+                rest,
+                NO_SOURCE,
+                Some(date),
+                AllocationRule::Withholding,
+            );
+            return Decimal::ZERO;
+        }
+        // A payment the discount rule settles exactly (the configured percent, inside its
+        // window) is a discount, not a fee: the stricter rule knows more (README).
+        let discount = self.discount_target(date, amount);
+        if let Some(pos) = self.fee_target(amount).filter(|_| discount.is_none()) {
+            let fee = self.docs[pos].open - amount;
+            self.apply(pos, amount, source, Some(date), AllocationRule::ExactAmount);
+            self.apply(pos, fee, NO_SOURCE, Some(date), AllocationRule::BankFee);
+            return Decimal::ZERO;
+        }
+        if let Some(pos) = discount {
             let granted = self.docs[pos].open - amount;
             self.apply(pos, amount, source, Some(date), AllocationRule::Discount);
             self.apply(
                 pos,
                 granted,
-                AllocationSource::None,
+                NO_SOURCE,
                 Some(date),
                 AllocationRule::Discount,
             );
             return Decimal::ZERO;
         }
         self.fifo(amount, source, date)
+    }
+
+    /// A payment that named invoices: a stated withholding shared over them, else a
+    /// withholding rate that explains the shortfall (case (a)); then `reference` in memo
+    /// order; a shortfall of at most `[fees] max` closed as `bank-fee`; the rest by `fifo`.
+    fn pay_referenced(
+        &mut self,
+        source: AllocationSource,
+        date: NaiveDate,
+        amount: Decimal,
+        withheld: Option<Decimal>,
+        refs: &[usize],
+    ) -> Decimal {
+        let targets: Vec<usize> = refs
+            .iter()
+            .copied()
+            .filter(|&pos| self.docs[pos].open > Decimal::ZERO)
+            .collect();
+        let opens: Vec<Decimal> = targets.iter().map(|&pos| self.docs[pos].open).collect();
+        let total: Decimal = opens.iter().sum();
+        if let Some(w) = withheld {
+            let shares = withholding::share(w, &opens, self.currency);
+            for (&pos, share) in targets.iter().zip(shares) {
+                if share > Decimal::ZERO {
+                    self.apply(
+                        pos,
+                        share,
+                        NO_SOURCE,
+                        Some(date),
+                        AllocationRule::Withholding,
+                    );
+                }
+            }
+        } else if amount < total && !self.withholding.is_empty() {
+            let rates: Vec<Decimal> = self
+                .withholding
+                .iter()
+                .map(|(f, _)| (Decimal::ONE - *f) * Decimal::ONE_HUNDRED)
+                .collect();
+            if let Some(paid) = withholding::split(&opens, amount, &rates, self.currency) {
+                for ((&pos, open), part) in targets.iter().zip(&opens).zip(paid) {
+                    if part > Decimal::ZERO {
+                        self.apply(pos, part, source, Some(date), AllocationRule::Reference);
+                    }
+                    if *open > part {
+                        let rest = *open - part;
+                        self.apply(
+                            pos,
+                            rest,
+                            NO_SOURCE,
+                            Some(date),
+                            AllocationRule::Withholding,
+                        );
+                    }
+                }
+                return Decimal::ZERO;
+            }
+        }
+        let left = self.apply_in_turn(refs, amount, source, date, AllocationRule::Reference);
+        if left.is_zero() && self.fee_max > Decimal::ZERO {
+            let short: Decimal = targets.iter().map(|&pos| self.docs[pos].open).sum();
+            if short > Decimal::ZERO && short <= self.fee_max {
+                for &pos in &targets {
+                    let open = self.docs[pos].open;
+                    if open > Decimal::ZERO {
+                        self.apply(pos, open, NO_SOURCE, Some(date), AllocationRule::BankFee);
+                    }
+                }
+            }
+        }
+        self.fifo(left, source, date)
+    }
+
+    /// Case (b) of `withholding`: the oldest open invoice whose balance less a rate is the
+    /// amount, give or take one minor unit; the rates in order.
+    fn withholding_target(&self, amount: Decimal) -> Option<usize> {
+        let one = withholding::unit(self.currency);
+        self.withholding.iter().find_map(|(_, map)| {
+            [amount - one, amount, amount + one]
+                .iter()
+                .filter_map(|key| map.get(&key.normalize()))
+                .flat_map(|ranks| ranks.iter().copied())
+                .map(|r| self.by_rank[r as usize])
+                .filter(|&pos| self.docs[pos].open > amount)
+                .min_by_key(|&pos| self.docs[pos].rank)
+        })
+    }
+
+    /// `bank-fee` for a payment that named nothing: the open invoice whose balance exceeds the
+    /// amount by the least, at most `[fees] max`; the oldest of equal balances.
+    fn fee_target(&self, amount: Decimal) -> Option<usize> {
+        if self.fee_max <= Decimal::ZERO {
+            return None;
+        }
+        let (_, ranks) = self
+            .by_open_sorted
+            .range((Excluded(amount), Included(amount + self.fee_max)))
+            .next()?;
+        ranks.first().map(|&r| self.by_rank[r as usize])
+    }
+
+    /// `exact-set`: settles the one set of the client's oldest open invoices whose balances
+    /// add up to the payment; when several fit, records an issue and settles nothing.
+    fn settle_set(&mut self, payment: usize, pay: &Payment) -> bool {
+        let scale = Decimal::from(10i64.pow(minor_digits(self.currency)));
+        let whole = |x: Decimal| {
+            let units = x * scale;
+            units.fract().is_zero().then(|| units.to_i64()).flatten()
+        };
+        let Some(target) = whole(pay.amount) else {
+            return false;
+        };
+        // Closed invoices stay closed (open balances never grow): the cursor may pass them.
+        while self
+            .fifo
+            .get(self.cursor)
+            .is_some_and(|&pos| self.docs[pos].open <= Decimal::ZERO)
+        {
+            self.cursor += 1;
+        }
+        let mut candidates: Vec<usize> = Vec::with_capacity(exact_set::CANDIDATES);
+        let mut values: Vec<i64> = Vec::with_capacity(exact_set::CANDIDATES);
+        for &pos in &self.fifo[self.cursor..] {
+            if values.len() == exact_set::CANDIDATES {
+                break;
+            }
+            let open = self.docs[pos].open;
+            if open <= Decimal::ZERO {
+                continue;
+            }
+            let Some(units) = whole(open) else {
+                return false;
+            };
+            candidates.push(pos);
+            values.push(units);
+        }
+        let sets = exact_set::find(&values, target, exact_set::MAX_SET);
+        match sets.as_slice() {
+            [set] => {
+                let source = AllocationSource::Payment(payment);
+                for &k in set {
+                    let pos = candidates[k];
+                    let open = self.docs[pos].open;
+                    self.apply(pos, open, source, Some(pay.date), AllocationRule::ExactSet);
+                }
+                true
+            }
+            [] => false,
+            several => {
+                let mut several = several.to_vec();
+                several.sort();
+                let named: Vec<String> = several
+                    .iter()
+                    .map(|set| {
+                        set.iter()
+                            .map(|&k| &*self.docs[candidates[k]].inv.number)
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    })
+                    .collect();
+                self.issues.push(Issue::at(
+                    Severity::Info,
+                    &pay.origin,
+                    None,
+                    Some(&format_money(pay.amount, self.currency)),
+                    format!(
+                        "several sets of invoices match this payment: {} (perhaps more); not \
+                         guessed: payment {} went on to the next rules",
+                        named.join("; "),
+                        pay.id
+                    ),
+                ));
+                false
+            }
+        }
     }
 
     fn discount_target(&self, date: NaiveDate, amount: Decimal) -> Option<usize> {
@@ -475,7 +758,7 @@ fn allocate_currency(
                     .iter()
                     .filter_map(|i| position.get(i).copied())
                     .collect();
-                let left = book.pay(p, pay.date, pay.amount, &refs);
+                let left = book.pay(p, pay, &refs);
                 if !left.is_zero() {
                     book.allocations.push(Allocation {
                         source: AllocationSource::Payment(p),
@@ -578,11 +861,16 @@ fn write_off_and_summarise(
             (AllocationSource::Payment(_), _, Some(_)) => balance.applied += a.amount,
             (AllocationSource::None, AllocationRule::Discount, _) => balance.discounts += a.amount,
             (AllocationSource::None, AllocationRule::WriteOff, _) => balance.write_offs += a.amount,
+            (AllocationSource::None, AllocationRule::Withholding, _) => {
+                balance.withheld += a.amount
+            }
+            (AllocationSource::None, AllocationRule::BankFee, _) => balance.fees += a.amount,
             _ => {}
         }
     }
     out.balances.push(balance);
     out.allocations.append(&mut book.allocations);
+    out.issues.append(&mut book.issues);
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ use rayon::prelude::*;
 
 use super::fuzzy::{FuzzyIndex, FuzzyOutcome};
 use super::memo::{scan_memo, Number, NumberSet};
+use super::rf;
 use super::{Attribution, AttributionRule};
 use crate::ingest::Ledger;
 use crate::model::{DocKind, Payment};
@@ -50,6 +51,9 @@ struct Index<'a> {
     numbers: NumberSet,
     /// The name key of each payer, by the address of its shared text.
     payer_keys: HashMap<usize, String>,
+    /// RF reference body -> the invoices with it (see [`super::rf`]); built only when a memo
+    /// of the run may hold an RF reference.
+    rf_bodies: Option<HashMap<String, Vec<usize>>>,
 }
 
 impl<'a> Index<'a> {
@@ -145,6 +149,7 @@ impl<'a> Index<'a> {
             fuzzy,
             numbers: NumberSet::default(),
             payer_keys: HashMap::default(),
+            rf_bodies: None,
         }
     }
 
@@ -172,18 +177,43 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// The invoices a memo names, in memo order: by RF creditor reference and by number. An RF
+    /// reference with wrong check digits is left out whole; the text around it still counts.
+    fn memo_invoices(&self, memo: &str) -> Vec<usize> {
+        let by_number = |text: &str, out: &mut Vec<usize>| {
+            for key in scan_memo(text, &self.numbers) {
+                out.extend(self.numbers.invoices(&key).iter().copied());
+            }
+        };
+        let mut out = Vec::new();
+        let Some(bodies) = &self.rf_bodies else {
+            by_number(memo, &mut out);
+            return out;
+        };
+        let found = rf::find(memo);
+        if found.is_empty() {
+            by_number(memo, &mut out);
+            return out;
+        }
+        let mut from = 0;
+        for rf in found {
+            by_number(&memo[from..rf.span.start], &mut out);
+            if let Some(invoices) = rf.body.as_ref().and_then(|b| bodies.get(b)) {
+                out.extend(invoices.iter().copied());
+            }
+            from = rf.span.end;
+        }
+        by_number(&memo[from..], &mut out);
+        out
+    }
+
     fn first_pass(&self, payment_index: usize) -> Step {
         let payment = &self.ledger.payments[payment_index];
         let mut notes: Vec<String> = Vec::new();
         let memo_invoices: Vec<usize> = payment
             .memo
             .as_deref()
-            .map(|memo| {
-                scan_memo(memo, &self.numbers)
-                    .iter()
-                    .flat_map(|key| self.numbers.invoices(key).iter().copied())
-                    .collect()
-            })
+            .map(|memo| self.memo_invoices(memo))
             .unwrap_or_default();
         let refs_of = |client: &str| -> Vec<usize> {
             let mut refs: Vec<usize> = Vec::new();
@@ -420,6 +450,39 @@ fn invoice_numbers(ledger: &Ledger, invoice_in_run: &[bool]) -> NumberSet {
     numbers
 }
 
+/// The invoices of the run by the body of their RF reference, when any memo of `payments` may
+/// hold one (most months have none, and a million bodies cost a second).
+fn rf_bodies(
+    ledger: &Ledger,
+    invoice_in_run: &[bool],
+    payments: &[usize],
+) -> Option<HashMap<String, Vec<usize>>> {
+    let mut bodies: HashMap<String, Vec<usize>> = HashMap::default();
+    let any = payments.par_iter().any(|&p| {
+        ledger.payments[p]
+            .memo
+            .as_deref()
+            .is_some_and(|m| !rf::find(m).is_empty())
+    });
+    if !any {
+        return None;
+    }
+    let keyed: Vec<(usize, String)> = (0..ledger.invoices.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let inv = &ledger.invoices[i];
+            if !invoice_in_run[i] || inv.kind != DocKind::Invoice {
+                return None;
+            }
+            rf::body(&inv.number).map(|b| (i, b))
+        })
+        .collect();
+    for (i, body) in keyed {
+        bodies.entry(body).or_default().push(i);
+    }
+    Some(bodies)
+}
+
 /// The name key of each payer of `payments`, by the address of its shared text: worked out once
 /// per payer, on all threads (the generated month of a million payments has 66,000 payers).
 fn payer_keys(ledger: &Ledger, payments: &[usize]) -> HashMap<usize, String> {
@@ -445,6 +508,7 @@ pub(crate) fn attribute(
 ) -> Vec<Attribution> {
     let mut index = Index::new(ledger, invoice_in_run);
     index.payer_keys = payer_keys(ledger, payments);
+    index.rf_bodies = rf_bodies(ledger, invoice_in_run, payments);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     let fuzzy_keys: BTreeSet<String> = steps
         .iter()

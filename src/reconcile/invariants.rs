@@ -107,7 +107,8 @@ fn every_payment_attributed(
     ))
 }
 
-/// invoiced − credited − prepaid − applied − discounts − write-offs = open = Σ open items,
+/// invoiced − credited − prepaid − applied − discounts − withholding − fees − write-offs = open
+/// = Σ open items,
 /// per client and currency, each term recomputed from the ledger and the allocation list.
 fn balances<'a>(
     ledger: &'a Ledger,
@@ -150,6 +151,12 @@ fn balances<'a>(
             (AllocationSource::None, super::AllocationRule::WriteOff, _) => {
                 add(&a.client, &a.currency, &|b| b.write_offs += amount);
             }
+            (AllocationSource::None, super::AllocationRule::Withholding, _) => {
+                add(&a.client, &a.currency, &|b| b.withheld += amount);
+            }
+            (AllocationSource::None, super::AllocationRule::BankFee, _) => {
+                add(&a.client, &a.currency, &|b| b.fees += amount);
+            }
             _ => add(&a.client, &a.currency, &|_| {}),
         }
     }
@@ -166,19 +173,28 @@ fn balances<'a>(
     let mut expect: Vec<_> = expect.into_iter().collect();
     expect.sort_unstable_by_key(|(key, _)| *key);
     for ((client, currency), e) in &expect {
-        let rest = e.invoiced - e.credited - e.prepaid - e.applied - e.discounts - e.write_offs;
+        let rest = e.invoiced
+            - e.credited
+            - e.prepaid
+            - e.applied
+            - e.discounts
+            - e.withheld
+            - e.fees
+            - e.write_offs;
         if rest != e.open {
             return Err(fail(
                 client,
                 currency,
                 format!(
-                    "invoiced {} − credited {} − prepaid {} − applied {} − discounts {} − write-offs {} = {}, \
+                    "invoiced {} − credited {} − prepaid {} − applied {} − discounts {} − withholding {} − bank fees {} − write-offs {} = {}, \
                      but the open items add up to {} (difference {})",
                     e.invoiced,
                     e.credited,
                     e.prepaid,
                     e.applied,
                     e.discounts,
+                    e.withheld,
+                    e.fees,
                     e.write_offs,
                     rest,
                     e.open,
@@ -219,7 +235,7 @@ fn balances<'a>(
     Ok(passed(
         "balance per client and currency",
         format!(
-            "{} client-currency balances: invoiced − credit notes − prepaid − applied − discounts − write-offs = open items",
+            "{} client-currency balances: invoiced − credit notes − prepaid − applied − discounts − withholding − bank fees − write-offs = open items",
             expect.len()
         ),
     ))

@@ -6,24 +6,28 @@
 //!
 //! Invariants (SPEC section 4), checked on every run:
 //! - per client and currency: invoices − credit notes − prepaid − applied payments − discounts
-//!   − write-offs = open balance;
+//!   − withholding − bank fees − write-offs = open balance;
 //! - every payment amount = its applied parts + its unapplied credit, or it is unmatched.
 //!
 //! The as-of date filters first: invoices, credit notes and payments dated after it are only
 //! counted in [`LeftOut`]; they get no attribution, cannot be referenced and are not allocated.
 //!
-//! Files: [`memo`] finds invoice numbers in memos, [`fuzzy`] is the fuzzy name index,
-//! [`attribute`] decides each payment's client, [`allocate`] settles one client's documents,
-//! [`invariants`] proves the arithmetic.
+//! Files: [`memo`] finds invoice numbers in memos, [`rf`] RF creditor references, [`fuzzy`]
+//! is the fuzzy name index, [`attribute`] decides each payment's client, [`allocate`] settles
+//! one client's documents in the order of SPEC sections 4 and 11 ([`exact_set`] and
+//! [`withholding`] hold two of its rules), [`invariants`] proves the arithmetic.
 
 mod allocate;
 mod attribute;
+mod exact_set;
 mod fuzzy;
 pub(crate) mod hash;
 mod invariants;
 mod memo;
+pub mod rf;
 #[cfg(test)]
 mod tests;
+mod withholding;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -44,6 +48,15 @@ use allocate::{allocate_client, ClientOutcome, ClientWork};
 #[must_use]
 pub fn scan_memo_for_fuzzing(memo: &str, numbers: &[&str]) -> Vec<String> {
     memo::scan_memo(memo, &memo::NumberSet::of(numbers))
+}
+
+/// The `exact-set` search for benchmarks outside the crate: the sets (none, one, or the first
+/// two) of at most 8 of `values` (open balances in minor units, at most 25) that add up to
+/// `target`. Not part of the supported API.
+#[doc(hidden)]
+#[must_use]
+pub fn exact_sets_for_bench(values: &[i64], target: i64) -> Vec<Vec<usize>> {
+    exact_set::find(values, target, exact_set::MAX_SET)
 }
 
 /// The rule that decided which client a payment belongs to (SPEC section 3).
@@ -88,6 +101,9 @@ pub struct Attribution {
 pub enum AllocationRule {
     Reference,
     ExactAmount,
+    ExactSet,
+    Withholding,
+    BankFee,
     Discount,
     Fifo,
     Credit,
@@ -100,6 +116,9 @@ impl AllocationRule {
         match self {
             AllocationRule::Reference => "reference",
             AllocationRule::ExactAmount => "exact-amount",
+            AllocationRule::ExactSet => "exact-set",
+            AllocationRule::Withholding => "withholding",
+            AllocationRule::BankFee => "bank-fee",
             AllocationRule::Discount => "discount",
             AllocationRule::Fifo => "fifo",
             AllocationRule::Credit => "credit",
@@ -205,6 +224,10 @@ pub struct Balance {
     /// Payments applied to documents.
     pub applied: Decimal,
     pub discounts: Decimal,
+    /// Withholding tax at source closed by rule `withholding`.
+    pub withheld: Decimal,
+    /// Bank fees closed by rule `bank-fee`.
+    pub fees: Decimal,
     pub write_offs: Decimal,
     /// Sum of open items (credit notes negative).
     pub open: Decimal,
@@ -246,6 +269,9 @@ pub struct Reconciliation {
     pub balances: Vec<Balance>,
     pub invariants: Vec<InvariantCheck>,
     pub left_out: LeftOut,
+    /// What allocation found worth telling (lump sums several sets fit), sorted by file and
+    /// row; `arrears run` moves them to the ledger's issues.
+    pub issues: Vec<crate::model::Issue>,
 }
 
 impl Reconciliation {
@@ -411,6 +437,7 @@ pub fn reconcile_timed(
             rec.unapplied.append(&mut outcome.unapplied);
             rec.settlements.append(&mut outcome.settlements);
             rec.balances.append(&mut outcome.balances);
+            rec.issues.append(&mut outcome.issues);
         }
     }
     bar.finish_and_clear();
@@ -440,6 +467,7 @@ fn sort(rec: &mut Reconciliation, ledger: &Ledger) {
         .all(|w| compare_allocations(ledger, &w[0], &w[1]).is_le()));
     rec.unapplied.sort_by_key(|u| u.payment);
     rec.settlements.sort_by_key(|s| s.invoice);
+    rec.issues.sort();
 }
 
 /// The documented order of one client's allocations, open items and balances.

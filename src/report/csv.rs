@@ -181,6 +181,7 @@ pub fn write_clients(dir: &Path, config: &Config, class: &Classification) -> std
         "open_total",
         "unapplied_credit",
         "net_balance",
+        "withheld",
         "oldest_days_overdue",
         "level",
         "risk",
@@ -198,6 +199,7 @@ pub fn write_clients(dir: &Path, config: &Config, class: &Classification) -> std
         out.money(c.open_total, &c.currency)
             .money(c.unapplied_credit, &c.currency)
             .money(c.net_balance, &c.currency)
+            .money(c.withheld, &c.currency)
             .raw(c.oldest_days_overdue)
             .text(c.level_name(config))
             .text(c.risk.as_str())
@@ -221,7 +223,7 @@ pub fn write_clients(dir: &Path, config: &Config, class: &Classification) -> std
 }
 
 /// `allocations.csv`, sorted by client, date, payment id, invoice and rule. Rows with no
-/// payment id are a discount granted or a write-off; a credit note's number stands in the
+/// payment id are a discount granted, withholding, a bank fee or a write-off; a credit note's number stands in the
 /// `payment_id` column when a credit note settled an invoice.
 ///
 /// # Errors
@@ -325,7 +327,8 @@ pub fn sorted_issues(issues: &[Issue]) -> Vec<&Issue> {
     sorted
 }
 
-/// `worklist.csv`: clients with overdue amounts, highest priority first.
+/// `worklist.csv`: clients with overdue amounts, highest priority first, then clients who owe
+/// only a withholding certificate; `action` says which.
 ///
 /// # Errors
 /// When the file cannot be written.
@@ -350,6 +353,7 @@ pub fn write_worklist(
             "collector",
             "phone",
             "email",
+            "action",
         ],
     )?;
     for (rank, &i) in class.worklist.iter().enumerate() {
@@ -372,7 +376,8 @@ pub fn write_worklist(
             )
             .opt(client.and_then(|c| c.collector.as_deref()))
             .opt(client.and_then(|c| c.phone.as_deref()))
-            .opt(client.and_then(|c| c.email.as_deref()));
+            .opt(client.and_then(|c| c.email.as_deref()))
+            .text(c.action());
         out.end()?;
     }
     out.finish()

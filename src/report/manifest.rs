@@ -16,7 +16,22 @@ use crate::config::Config;
 use crate::ingest::source::hex;
 use crate::ingest::Ledger;
 use crate::model::{format_money, DocKind, Severity};
-use crate::reconcile::{InvariantCheck, Reconciliation};
+use crate::reconcile::{AllocationRule, InvariantCheck, Reconciliation};
+
+/// The `counts` key of the allocations of one rule.
+fn rule_count_key(rule: AllocationRule) -> &'static str {
+    match rule {
+        AllocationRule::Reference => "allocations_reference",
+        AllocationRule::ExactAmount => "allocations_exact_amount",
+        AllocationRule::ExactSet => "allocations_exact_set",
+        AllocationRule::Withholding => "allocations_withholding",
+        AllocationRule::BankFee => "allocations_bank_fee",
+        AllocationRule::Discount => "allocations_discount",
+        AllocationRule::Fifo => "allocations_fifo",
+        AllocationRule::Credit => "allocations_credit",
+        AllocationRule::WriteOff => "allocations_write_off",
+    }
+}
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -51,6 +66,10 @@ struct ConfigRecord<'a> {
     dunning_levels: &'a [crate::config::DunningLevel],
     letter_formats: &'a [String],
     language: &'a str,
+    withholding_rates: Vec<String>,
+    fees_max: String,
+    allocation_skip: &'a [String],
+    rf_references: bool,
     text: &'a str,
 }
 
@@ -86,6 +105,10 @@ struct CurrencyTotals {
     open: String,
     overdue: String,
     unapplied_credit: String,
+    /// Closed by rule `withholding` (certificates to collect).
+    withheld: String,
+    /// Closed by rule `bank-fee`.
+    fees: String,
 }
 
 #[derive(Serialize)]
@@ -154,6 +177,15 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
         dunning_levels: &config.dunning_levels,
         letter_formats: &config.letter_formats,
         language: &config.language,
+        withholding_rates: config
+            .allocation
+            .withholding_rates
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        fees_max: config.allocation.fee_max.to_string(),
+        allocation_skip: &config.allocation.skip,
+        rf_references: config.letters.rf_references,
         text: &config.source_text,
     };
     let inputs = record
@@ -215,6 +247,31 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
     counts.insert("unmatched_payments", recon.unmatched_payments());
     counts.insert("open_items", recon.open_items.len());
     counts.insert("allocations", recon.allocations.len());
+    // Allocations by rule, every rule named (`allocations_exact_set`, ...), zeros included.
+    for rule in [
+        AllocationRule::Reference,
+        AllocationRule::ExactAmount,
+        AllocationRule::ExactSet,
+        AllocationRule::Withholding,
+        AllocationRule::BankFee,
+        AllocationRule::Discount,
+        AllocationRule::Fifo,
+        AllocationRule::Credit,
+        AllocationRule::WriteOff,
+    ] {
+        counts.insert(rule_count_key(rule), 0);
+    }
+    for a in &recon.allocations {
+        *counts.entry(rule_count_key(a.rule)).or_default() += 1;
+    }
+    counts.insert(
+        "info_issues",
+        ledger
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Info)
+            .count(),
+    );
     counts.insert(
         "issues_error",
         ledger
@@ -258,6 +315,8 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
                 open: of(&|c| c.open_total),
                 overdue: of(&|c| c.overdue),
                 unapplied_credit: of(&|c| c.unapplied_credit),
+                withheld: of(&|c| c.withheld),
+                fees: of(&|c| c.fees),
             },
         );
     }

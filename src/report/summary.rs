@@ -215,7 +215,37 @@ pub fn facts<'a>(
             ));
         }
     }
-    if let Some(&top) = class.worklist.first() {
+    let certificates: BTreeMap<&str, Decimal> = class
+        .clients
+        .iter()
+        .filter(|c| c.withheld > Decimal::ZERO)
+        .fold(BTreeMap::new(), |mut m, c| {
+            *m.entry(c.currency.as_str()).or_default() += c.withheld;
+            m
+        });
+    if !certificates.is_empty() {
+        let clients = class
+            .clients
+            .iter()
+            .filter(|c| c.withheld > Decimal::ZERO)
+            .map(|c| c.client.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let amounts: Vec<String> = certificates
+            .iter()
+            .map(|(cur, amount)| format!("{} {cur}", display_money(*amount, cur)))
+            .collect();
+        look_first.push(format!(
+            "withholding certificates to collect: {} withheld at source by {}: worklist.csv",
+            amounts.join(", "),
+            count(clients, "client", "clients")
+        ));
+    }
+    if let Some(&top) = class
+        .worklist
+        .first()
+        .filter(|&&top| class.clients[top].overdue > Decimal::ZERO)
+    {
         let c = &class.clients[top];
         look_first.push(format!(
             "first call: {} ({} {} overdue, {} days): worklist.csv",

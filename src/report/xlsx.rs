@@ -954,6 +954,8 @@ fn clients_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_
         col("Open total", Kind::Money),
         col("Unapplied credit", Kind::Money),
         col("Net balance", Kind::Money),
+        col("Withheld", Kind::Money),
+        col("Bank fees", Kind::Money),
         col("Oldest days overdue", Kind::Int),
         col("Level", Kind::Text),
         col("Risk", Kind::Text),
@@ -968,7 +970,7 @@ fn clients_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_
         cols,
         len: o.class.clients.len(),
         currency_col: Some(2),
-        days_col: Some(3 + n + 3),
+        days_col: Some(3 + n + 5),
         empty: "No client has an open balance or a credit.",
         fill: Box::new(move |i, cells| {
             let c = &o.class.clients[i];
@@ -982,6 +984,8 @@ fn clients_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_
                 Cell::Money(c.open_total),
                 Cell::Money(c.unapplied_credit),
                 Cell::Money(c.net_balance),
+                Cell::Money(c.withheld),
+                Cell::Money(c.fees),
                 Cell::Int(c.oldest_days_overdue),
                 Cell::Text(c.level_name(config)),
                 Cell::Text(c.risk.as_str()),
@@ -1127,6 +1131,7 @@ fn worklist_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'
             col("Collector", Kind::Text),
             col("Phone", Kind::Text),
             col("Email", Kind::Text),
+            col("Action", Kind::Text),
             col("Open items", Kind::Link),
         ],
         len: o.class.worklist.len(),
@@ -1155,6 +1160,7 @@ fn worklist_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'
                 opt(client.and_then(|c| c.collector.as_ref())),
                 opt(client.and_then(|c| c.phone.as_ref())),
                 opt(client.and_then(|c| c.email.as_ref())),
+                Cell::Text(c.action()),
                 links.cell(&c.client, &c.currency),
             ]);
             &c.currency
@@ -1449,6 +1455,32 @@ fn write_summary(
         &unmatched,
         false,
     )?;
+    row += 1;
+    let withheld = per_currency(&|c| {
+        o.class
+            .clients
+            .iter()
+            .filter(|s| s.currency == c)
+            .map(|s| s.withheld)
+            .sum()
+    });
+    let fees = per_currency(&|c| {
+        o.class
+            .clients
+            .iter()
+            .filter(|s| s.currency == c)
+            .map(|s| s.fees)
+            .sum()
+    });
+    money_row(
+        ws,
+        row,
+        "Withheld at source (certificates to collect)",
+        &withheld,
+        false,
+    )?;
+    row += 1;
+    money_row(ws, row, "Bank fees closed", &fees, false)?;
     row += 2;
 
     // Key figures.

@@ -10,6 +10,7 @@ mod letters;
 mod office;
 mod props;
 mod readers;
+mod rules;
 mod run;
 mod send;
 mod statements;

@@ -11,14 +11,14 @@ const SPEC_FILES: [(&str, &str); 6] = [
     ),
     (
         "clients.csv",
-        "client_id,client_name,currency,not_due,b1_30,b31_60,b61_90,b91_120,b120_plus,open_total,unapplied_credit,net_balance,oldest_days_overdue,level,risk,risk_reasons,settled_count,mean_days_to_pay,mean_days_late",
+        "client_id,client_name,currency,not_due,b1_30,b31_60,b61_90,b91_120,b120_plus,open_total,unapplied_credit,net_balance,withheld,oldest_days_overdue,level,risk,risk_reasons,settled_count,mean_days_to_pay,mean_days_late",
     ),
     ("allocations.csv", "payment_id,payment_date,client_id,invoice,amount,rule"),
     ("unapplied.csv", "payment_id,payment_date,payer,client_id,currency,amount,reason"),
     ("issues.csv", "severity,file,sheet,row,column,value,message"),
     (
         "worklist.csv",
-        "rank,client_id,client_name,currency,overdue,oldest_days_overdue,level,risk,last_letter,collector,phone,email",
+        "rank,client_id,client_name,currency,overdue,oldest_days_overdue,level,risk,last_letter,collector,phone,email,action",
     ),
 ];
 

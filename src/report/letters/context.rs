@@ -91,6 +91,9 @@ pub struct InvoiceLine {
     pub paid: String,
     pub open: String,
     pub days_overdue: i64,
+    /// The invoice's RF creditor reference in groups of four (`[letters] rf_references`);
+    /// empty when off or when the number has none.
+    pub rf: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -275,6 +278,13 @@ pub fn build(
             paid: money(item.paid, cur),
             open: money(item.open, cur),
             days_overdue: item.days_overdue,
+            rf: if config.letters.rf_references {
+                crate::reconcile::rf::reference(&inv.number)
+                    .map(|r| crate::reconcile::rf::grouped(&r))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
         });
         *open.entry(cur).or_default() += item.open;
         oldest = oldest.max(item.days_overdue);
