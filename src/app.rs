@@ -659,6 +659,9 @@ pub(crate) fn check_report(config: &Config) -> Result<(String, usize), AppError>
         for (field, header) in &input.mapping {
             let _ = writeln!(s, "  {:<18} <- {header}", field.key());
         }
+        if let Some(statement) = &input.statement {
+            let _ = writeln!(s, "  statement: {statement}");
+        }
         if !input.unmapped.is_empty() {
             let names: Vec<String> = input.unmapped.iter().map(|h| format!("\"{h}\"")).collect();
             let _ = writeln!(

@@ -58,6 +58,8 @@ pub struct InputReport {
     pub mapping: Vec<(Field, String)>,
     /// The headers of the header row that map to no field: their columns are not read.
     pub unmapped: Vec<String>,
+    /// For a bank statement: its accounts, currencies, period and entries of each kind.
+    pub statement: Option<statement::StatementSummary>,
     /// Per date column: the order used (`day-first`, `month-first`, or `mixed` for a column
     /// that proves both) and whether the data decided it (`false` = the configured default).
     pub date_orders: Vec<(String, String, bool)>,
@@ -503,6 +505,7 @@ fn located_generated(
                     (*field, header)
                 })
                 .collect(),
+            statement: made.statement,
             rows: made.ignored + made.rejected,
             ignored: made.ignored,
             rejected: made.rejected,

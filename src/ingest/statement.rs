@@ -118,6 +118,79 @@ pub struct Generated {
     pub rejected: usize,
     /// The format as shown to the user.
     pub format: String,
+    /// For a bank statement, what it covers; `None` for other structured files.
+    pub statement: Option<StatementSummary>,
+}
+
+/// What one statement file covers, for `arrears check` and `run.json`: its accounts,
+/// currencies, period and how many entries of each kind it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatementSummary {
+    pub accounts: Vec<String>,
+    pub currencies: Vec<String>,
+    /// The first and last entry dates.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Booked credits (the candidates for payments), booked debits (ignored), reversals, and
+    /// pending or information-only entries (ignored).
+    pub credits: usize,
+    pub debits: usize,
+    pub reversals: usize,
+    pub pending: usize,
+}
+
+impl StatementSummary {
+    fn of(entries: &[Entry]) -> StatementSummary {
+        let mut summary = StatementSummary::default();
+        for entry in entries {
+            if let Some(account) = &entry.account {
+                if !summary.accounts.contains(account) {
+                    summary.accounts.push(account.clone());
+                }
+            }
+            if let Some(currency) = &entry.currency {
+                if !summary.currencies.contains(currency) {
+                    summary.currencies.push(currency.clone());
+                }
+            }
+            summary.from = Some(summary.from.map_or(entry.date, |d| d.min(entry.date)));
+            summary.to = Some(summary.to.map_or(entry.date, |d| d.max(entry.date)));
+            match (entry.status, entry.reversal, entry.direction) {
+                (Status::Pending | Status::Info, _, _) => summary.pending += 1,
+                (Status::Booked, true, _) => summary.reversals += 1,
+                (Status::Booked, false, Direction::Credit) => summary.credits += 1,
+                (Status::Booked, false, Direction::Debit) => summary.debits += 1,
+            }
+        }
+        summary
+    }
+}
+
+impl std::fmt::Display for StatementSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "not stated".to_string()
+            } else {
+                items.join(", ")
+            }
+        };
+        write!(
+            f,
+            "account {}; currency {}",
+            list(&self.accounts),
+            list(&self.currencies)
+        )?;
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            write!(f, "; {from} to {to}")?;
+        }
+        write!(
+            f,
+            "; {} credits, {} debits (ignored), {} reversals, {} pending or information-only \
+             (ignored)",
+            self.credits, self.debits, self.reversals, self.pending
+        )
+    }
 }
 
 /// The payments table of a statement, after the shared rules.
@@ -153,6 +226,7 @@ pub fn payments_table(statement: Statement, file: &Arc<str>) -> Generated {
             problem.message,
         ));
     }
+    let summary = StatementSummary::of(&entries);
     let amount_column = columns[2];
     let cancelled = pair_reversals(&entries);
     let mut payments = Vec::new();
@@ -254,6 +328,7 @@ pub fn payments_table(statement: Statement, file: &Arc<str>) -> Generated {
         ignored,
         rejected,
         format,
+        statement: Some(summary),
     }
 }
 
@@ -363,5 +438,20 @@ mod tests {
         assert_eq!(table.rows[4][2], Cell::Text("300.50".into()));
         assert_eq!(generated.header.headers[2], "Amt");
         assert_eq!(generated.header.columns[&Field::Payer], 4);
+        let summary = generated.statement.unwrap();
+        assert_eq!(
+            (
+                summary.credits,
+                summary.debits,
+                summary.reversals,
+                summary.pending
+            ),
+            (2, 1, 2, 1)
+        );
+        assert_eq!(
+            summary.to_string(),
+            "account IL620108000000099999999; currency ILS; 2026-11-05 to 2026-11-05; 2 \
+             credits, 1 debits (ignored), 2 reversals, 1 pending or information-only (ignored)"
+        );
     }
 }

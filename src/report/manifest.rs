@@ -84,6 +84,9 @@ struct InputRecord<'a> {
     columns: BTreeMap<&'static str, &'a str>,
     /// Headers that map to no field: those columns were not read (SPEC section 10).
     unmapped: &'a [String],
+    /// For a bank statement: accounts, currencies, period and entry counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statement: Option<&'a crate::ingest::statement::StatementSummary>,
     date_orders: Vec<DateOrderRecord<'a>>,
     rows: usize,
     used: usize,
@@ -205,6 +208,7 @@ pub fn write(dir: &Path, record: &RunRecord<'_>) -> std::io::Result<()> {
                 .map(|(f, h)| (f.key(), h.as_str()))
                 .collect(),
             unmapped: &i.unmapped,
+            statement: i.statement.as_ref(),
             date_orders: i
                 .date_orders
                 .iter()

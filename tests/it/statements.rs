@@ -204,6 +204,30 @@ fn a_camt_statement_pays_invoices_by_reference_and_by_name() {
         keystone[left], "5000.00",
         "the reversed payment paid nothing"
     );
+    // What the statement covers, for the accountant (check) and for scripts (run.json).
+    let (stdout, _) = Arrears::new()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .expect_code(4);
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("statement: "))
+        .unwrap_or_else(|| panic!("no statement line in:\n{stdout}"));
+    assert!(
+        line.contains("; 4 credits, 1 debits (ignored), 1 reversals, 1 pending"),
+        "{line}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    let statement = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"] == "leumi-november.dat")
+        .unwrap()["statement"]
+        .clone();
+    assert_eq!(statement["credits"], 4);
+    assert_eq!(statement["currencies"], serde_json::json!(["ILS"]));
 }
 
 const OFX2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

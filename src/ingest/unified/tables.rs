@@ -106,6 +106,7 @@ fn new_table(file: &Arc<str>, kind: TableKind, columns: &[(Field, String)]) -> G
         ignored: 0,
         rejected: 0,
         format: String::new(),
+        statement: None,
     }
 }
 
