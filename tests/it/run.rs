@@ -166,7 +166,27 @@ fn sample_data_runs_clean() {
     for check in manifest["invariants"].as_array().unwrap() {
         assert_eq!(check["passed"], true, "{check}");
     }
-    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 3);
+    // The invoices, the clients, the bank's CSV export and its MT940 statement.
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 4);
+    let (header, allocations) = read_csv(&run.join("allocations.csv"));
+    let from_statement: Vec<(&str, &str, &str)> = allocations
+        .iter()
+        .filter(|r| r[col(&header, "payment_id")].starts_with("LU"))
+        .map(|r| {
+            (
+                r[col(&header, "invoice")].as_str(),
+                r[col(&header, "amount")].as_str(),
+                r[col(&header, "rule")].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        from_statement,
+        [
+            ("INV-2026-00215", "18585.00", "exact-amount"),
+            ("INV-2026-00156", "896.80", "reference")
+        ]
+    );
 }
 
 #[test]
