@@ -9,6 +9,7 @@ mod letters;
 mod props;
 mod readers;
 mod run;
+mod statements;
 mod support;
 mod verify;
 mod workbook;
