@@ -525,7 +525,9 @@ fn pdf_statements_in_english_and_hebrew() {
     );
     let bytes = std::fs::read(dir.join("E1-Brightside_Design_Ltd-open-item.eml")).unwrap();
     let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    use mail_parser::MimeHeaders as _;
     let pdf = message.attachment(0).unwrap();
+    assert!(pdf.contents().starts_with(b"%PDF"));
     assert_eq!(
         pdf.attachment_name(),
         Some("E1-Brightside_Design_Ltd-open-item.pdf")
