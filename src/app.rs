@@ -180,9 +180,11 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<I
     let changes = changes(config, &ledger, &recon, &class, as_of);
     bar.finish_and_clear();
     timings.push(("classify", started.elapsed().as_millis()));
+    let started = Instant::now();
     let accounts = report::statements::Accounts::build(&ledger, &recon, as_of);
     let mut row_checks = row_checks;
     row_checks.push(accounts.check(&ledger, &recon, &class));
+    timings.push(("statements_check", started.elapsed().as_millis()));
     if let Some(failed) = row_checks.iter().find(|c| !c.passed) {
         return Err(AppError::Invariant(format!(
             "invariant failed: {}: {}. This is a bug in arrears; nothing was written.",

@@ -125,19 +125,20 @@ pub fn plan(config: &Config, templates: &Templates, o: &Input) -> Vec<Planned> {
     }
     let names_of: Vec<(&str, &str)> = chosen
         .iter()
-        .map(|(client, _)| {
+        .map(|(client, accounts)| {
+            // The clients table's name, else the name on the client's first document.
             let name = o
                 .ledger
                 .clients
                 .get(*client)
                 .map(|c| c.name.as_str())
                 .or_else(|| {
-                    o.class
-                        .clients
-                        .iter()
-                        .find(|c| c.client == *client)
-                        .map(|c| c.name.as_str())
+                    accounts.iter().find_map(|&a| {
+                        let docs = &o.accounts.list[a].docs;
+                        docs.first().map(|&d| &*o.ledger.invoices[d].client_name)
+                    })
                 })
+                .filter(|n| !n.is_empty())
                 .unwrap_or(client);
             (*client, name)
         })
