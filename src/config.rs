@@ -958,6 +958,10 @@ mod tests {
         assert!(msg.contains("\"html\""), "{msg}");
         let msg = message("[letters]\nlanguage = \"\"\n");
         assert!(msg.contains("letters.language"), "{msg}");
+        let msg = message("[statements]\nkinds = [\"balance\"]\n");
+        assert!(msg.contains("statements.kinds"), "{msg}");
+        let msg = message("[statements]\nperiod_days = 0\n");
+        assert!(msg.contains("statements.period_days"), "{msg}");
     }
 
     #[test]

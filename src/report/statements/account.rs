@@ -82,8 +82,8 @@ pub struct Movement {
     pub kind: MovementKind,
     /// The document number, or the payment id; for an adjustment the invoice it closed.
     pub number: String,
-    /// For a payment: the invoices it settled, in allocation order; for a document: its due
-    /// date's invoice reference (a credit note's invoice), else empty.
+    /// For a payment: the invoices it settled, in allocation order; for a credit note: the
+    /// invoice it applies to, as written; else empty.
     pub reference: Vec<String>,
     /// The change of the balance: positive raises what the client owes.
     pub amount: Decimal,
@@ -327,5 +327,19 @@ impl Accounts {
             passed,
             detail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn numbers_on_one_day_compare_by_their_digits() {
+        assert_eq!(natural("INV-9", "INV-10"), Ordering::Less);
+        assert_eq!(natural("P-2", "P-10"), Ordering::Less);
+        assert_eq!(natural("A-007", "A-7"), Ordering::Less);
+        assert_eq!(natural("", "1"), Ordering::Less);
     }
 }

@@ -71,11 +71,9 @@ fn wants(config: &Config, format: &str) -> bool {
 
 /// The first day of the activity period: `as-of − period_days + 1`.
 #[must_use]
-pub fn period_start(config: &Config, as_of: NaiveDate) -> NaiveDate {
+pub fn period_start(period_days: u32, as_of: NaiveDate) -> NaiveDate {
     as_of
-        .checked_sub_days(Days::new(u64::from(
-            config.statements.period_days.saturating_sub(1),
-        )))
+        .checked_sub_days(Days::new(u64::from(period_days.saturating_sub(1))))
         .unwrap_or(NaiveDate::MIN)
 }
 
@@ -104,7 +102,7 @@ pub fn plan(config: &Config, templates: &Templates, o: &Input) -> Vec<Planned> {
     if config.statements.kinds.is_empty() {
         return Vec::new();
     }
-    let from = period_start(config, o.as_of);
+    let from = period_start(config.statements.period_days, o.as_of);
     let open = open_items_by_account(o);
     let net = summaries_by_account(o);
     let mut chosen: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -400,7 +398,7 @@ pub fn write(
         o,
         open: open_items_by_account(o),
         net: summaries_by_account(o),
-        from: period_start(config, o.as_of),
+        from: period_start(config.statements.period_days, o.as_of),
     };
     let kinds = &config.statements.kinds;
     // Per client, per kind: the closing balances for the index; the Typst markup of the
@@ -467,14 +465,13 @@ pub fn write(
     }
     #[cfg(not(feature = "pdf"))]
     drop(post);
-    write_index(&dir, &plans, kinds, &closings)
+    write_index(&dir, &plans, &closings)
 }
 
 /// `statements/index.csv`: one row per client, kind and currency.
 fn write_index(
     dir: &Path,
     plans: &[Planned],
-    kinds: &[String],
     closings: &[Vec<Vec<(String, String)>>],
 ) -> Result<(), StatementError> {
     let index = dir.join("index.csv");
@@ -498,7 +495,6 @@ fn write_index(
     .map_err(io)?;
     for (planned, per_kind) in plans.iter().zip(closings) {
         for ((kind, files), closing) in planned.files.iter().zip(per_kind) {
-            debug_assert!(kinds.contains(kind));
             for (currency, balance) in closing {
                 csv.text(&planned.client)
                     .text(&planned.name)
@@ -513,4 +509,29 @@ fn write_index(
         }
     }
     csv.finish().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_period_ends_on_the_as_of_date_with_both_ends_counted() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(super::period_start(90, day(2026, 11, 30)), day(2026, 9, 2));
+        assert_eq!(super::period_start(1, day(2026, 11, 30)), day(2026, 11, 30));
+        assert_eq!(super::period_start(0, day(2026, 11, 30)), day(2026, 11, 30));
+    }
+
+    #[test]
+    fn titles_follow_the_language() {
+        assert_eq!(
+            super::context::title("activity", "he"),
+            "דף חשבון: תנועות בחשבון"
+        );
+        assert_eq!(
+            super::context::title("open-item", "fr"),
+            "Statement of account: open items"
+        );
+    }
 }
