@@ -240,8 +240,8 @@ fn write_csv(bencher: Bencher) {
 }
 
 /// The month as `arrears run` computes it, for the writers.
-fn outcome() -> &'static arrears::app::Outcome {
-    static OUTCOME: OnceLock<arrears::app::Outcome> = OnceLock::new();
+fn outcome() -> &'static arrears::report::Input {
+    static OUTCOME: OnceLock<arrears::report::Input> = OnceLock::new();
     OUTCOME.get_or_init(|| {
         let history = arrears::history::History::default();
         arrears::app::compute(&month().config, as_of(), &history).expect("compute")

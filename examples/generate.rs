@@ -1159,6 +1159,12 @@ fn generate(args: &Args) -> Result<()> {
 
 /// In the sample, a handful of clients are made to land on each dunning level and a few carry
 /// the flags that hold letters back.
+/// The sample month writes both statements of account (SPEC section 14).
+const SAMPLE_STATEMENTS: &str =
+    "\n# Statements of account for every client with an open item, a balance or a movement\n\
+# in the last 90 days (SPEC section 14).\n[statements]\nkinds = [\"open-item\", \"activity\"]\n\
+period_days = 90\n";
+
 fn shape_sample_clients(clients: &mut [Client]) {
     for &(index, target) in SCRIPTED {
         if let Some(c) = clients.get_mut(index as usize) {
@@ -2088,6 +2094,8 @@ fn write_config(args: &Args, layout: &Layout) -> Result<()> {
         // Benchmark-sized months: no PDF per client (34,504 at a million invoices); the PDF
         // rate is measured by `cargo bench --bench stages -- letters_pdf`.
         text.push_str("formats = [\"html\", \"txt\", \"eml\"]\n");
+    } else {
+        text.push_str(SAMPLE_STATEMENTS);
     }
     std::fs::write(args.out.join("arrears.toml"), text)?;
     Ok(())

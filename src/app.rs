@@ -26,7 +26,7 @@ use crate::model::{format_money, Severity};
 use crate::output::RunFolder;
 use crate::progress;
 use crate::reconcile::{self, InvariantCheck, Reconciliation};
-use crate::report::{self, manifest};
+use crate::report::{self, manifest, Input};
 
 /// Exit code when error-level issues were found.
 pub const EXIT_DATA_ERRORS: u8 = 4;
@@ -67,6 +67,8 @@ pub enum AppError {
     Lock(#[from] crate::lock::LockError),
     #[error(transparent)]
     Send(#[from] crate::send::SendError),
+    #[error(transparent)]
+    Statements(#[from] report::statements::StatementError),
 }
 
 impl AppError {
@@ -173,22 +175,11 @@ pub(crate) fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, AppError> {
     }
 }
 
-/// The results of the computing stages of one run.
-pub struct Outcome {
-    pub as_of: NaiveDate,
-    pub ledger: Ledger,
-    pub recon: Reconciliation,
-    pub class: Classification,
-    pub row_checks: Vec<InvariantCheck>,
-    pub changes: Changes,
-    pub timings: Vec<(&'static str, u128)>,
-}
-
 /// Ingest, reconcile and classify, with stage timings.
 ///
 /// # Errors
 /// When ingest stops or an invariant fails.
-pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<Outcome, AppError> {
+pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<Input, AppError> {
     let mut timings = Vec::new();
     let started = Instant::now();
     let bar = progress::spinner("ingest");
@@ -222,11 +213,23 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<O
     let changes = changes(config, &ledger, &recon, &class, as_of);
     bar.finish_and_clear();
     timings.push(("classify", started.elapsed().as_millis()));
-    Ok(Outcome {
+    let started = Instant::now();
+    let accounts = report::statements::Accounts::build(&ledger, &recon, as_of);
+    let mut row_checks = row_checks;
+    row_checks.push(accounts.check(&ledger, &recon, &class));
+    timings.push(("statements_check", started.elapsed().as_millis()));
+    if let Some(failed) = row_checks.iter().find(|c| !c.passed) {
+        return Err(AppError::Invariant(format!(
+            "invariant failed: {}: {}. This is a bug in arrears; nothing was written.",
+            failed.name, failed.detail
+        )));
+    }
+    Ok(Input {
         as_of,
         ledger,
         recon,
         class,
+        accounts,
         row_checks,
         changes,
         timings,
@@ -374,7 +377,7 @@ pub struct RunOptions {
 pub struct Finished {
     /// The run folder, in place.
     pub target: PathBuf,
-    pub outcome: Outcome,
+    pub outcome: Input,
     /// `None` for a dry run.
     pub recorded: Option<history::Recorded>,
 }
@@ -498,12 +501,13 @@ fn run_locked(
 
 /// Writes the CSV files, the workbook and the letters side by side (each file is written by
 /// one thread, so its bytes do not depend on the thread count) and returns the wall time of
-/// each part: `write_csv` (the six files), `write_xlsx` and `write_letters`.
+/// each part: `write_csv` (the six files), `write_xlsx`, `write_letters` and
+/// `write_statements`.
 fn write_outputs(
     dir: &std::path::Path,
     config: &Config,
     head: &report::letters::Letterhead,
-    o: &Outcome,
+    o: &Input,
 ) -> Result<Vec<(&'static str, u128)>, AppError> {
     type Job<'a> = &'a (dyn Fn() -> Result<(), AppError> + Sync);
     let wrap = |name: &str| {
@@ -548,12 +552,16 @@ fn write_outputs(
         report::letters::write(dir, config, head, &o.ledger, &o.class, o.as_of)
             .map_err(AppError::from)
     };
-    let (files, letters) = rayon::join(files, || timed(&letters));
+    let statements = || report::statements::write(dir, config, head, o).map_err(AppError::from);
+    let (files, (letters, statements)) = rayon::join(files, || {
+        rayon::join(|| timed(&letters), || timed(&statements))
+    });
     let (xlsx, csv) = files?;
     Ok(vec![
         ("write_csv", csv),
         ("write_xlsx", xlsx),
         ("write_letters", letters?),
+        ("write_statements", statements?),
     ])
 }
 
@@ -580,7 +588,7 @@ fn latest_run(out: &std::path::Path) -> Option<NaiveDate> {
 fn letter_entries(
     config: &Config,
     head: &report::letters::Letterhead,
-    o: &Outcome,
+    o: &Input,
     run_name: &str,
 ) -> Vec<history::Entry> {
     let plans = report::letters::plan(config, &head.templates, &o.ledger, &o.class);

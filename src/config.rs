@@ -63,6 +63,7 @@ struct RawConfig {
     withholding: RawWithholding,
     fees: RawFees,
     allocation: RawAllocation,
+    statements: RawStatements,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +82,13 @@ struct RawFees {
 #[serde(deny_unknown_fields, default)]
 struct RawAllocation {
     skip: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStatements {
+    kinds: Vec<String>,
+    period_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -356,6 +364,8 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// `[output] workbook_rtl`: the sheets of `aging-report.xlsx` run right to left.
     pub workbook_rtl: bool,
+    /// `[statements]`: the statements of account a run writes (SPEC section 14).
+    pub statements: StatementSettings,
     /// The configuration file's text, recorded in `run.json`.
     pub source_text: String,
     /// `[smtp]`: how `arrears send` reaches the office's mail server.
@@ -485,6 +495,48 @@ impl Default for LetterSettings {
             rf_references: false,
         }
     }
+}
+
+/// `[statements]`: which statements of account to write and the activity period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatementSettings {
+    /// `open-item` and/or `activity`, in that order, each once; empty writes none.
+    pub kinds: Vec<String>,
+    /// The activity period: the `period_days` days ending on the as-of date (default 90).
+    pub period_days: u32,
+}
+
+/// The statement kinds of SPEC section 14, in the order they are written.
+pub const STATEMENT_KINDS: [&str; 2] = ["open-item", "activity"];
+
+fn statement_settings(path: &Path, raw: RawStatements) -> Result<StatementSettings, ConfigError> {
+    for kind in &raw.kinds {
+        if !STATEMENT_KINDS.contains(&kind.as_str()) {
+            return Err(invalid(
+                path,
+                "statements.kinds",
+                kind,
+                "allowed: \"open-item\", \"activity\"",
+            ));
+        }
+    }
+    let period_days = raw.period_days.unwrap_or(90);
+    if !(1..=3660).contains(&period_days) {
+        return Err(invalid(
+            path,
+            "statements.period_days",
+            period_days,
+            "expected 1 to 3660 days",
+        ));
+    }
+    Ok(StatementSettings {
+        kinds: STATEMENT_KINDS
+            .iter()
+            .filter(|k| raw.kinds.iter().any(|r| r == *k))
+            .map(|k| (*k).to_string())
+            .collect(),
+        period_days,
+    })
 }
 
 /// The letter formats written when `[letters] formats` is not set: every format this build
@@ -873,6 +925,7 @@ fn build(
 
     let smtp = raw.smtp.map(|s| smtp(cfg_path, s)).transpose()?;
     let workbook_rtl = raw.output.workbook_rtl.unwrap_or(false);
+    let statements = statement_settings(cfg_path, raw.statements)?;
     let output_dir = match (&overrides.out, raw.output.dir) {
         (Some(out), _) => out.clone(),
         (None, Some(d)) => base_dir.join(d),
@@ -899,6 +952,7 @@ fn build(
         letters,
         output_dir,
         workbook_rtl,
+        statements,
         source_text,
         smtp,
         allocation,
@@ -1198,6 +1252,10 @@ mod tests {
         assert!(msg.contains("\"html\""), "{msg}");
         let msg = message("[letters]\nlanguage = \"\"\n");
         assert!(msg.contains("letters.language"), "{msg}");
+        let msg = message("[statements]\nkinds = [\"balance\"]\n");
+        assert!(msg.contains("statements.kinds"), "{msg}");
+        let msg = message("[statements]\nperiod_days = 0\n");
+        assert!(msg.contains("statements.period_days"), "{msg}");
     }
 
     #[test]

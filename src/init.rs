@@ -166,6 +166,10 @@ mod tests {
             .path()
             .join("templates/he/reminder-1.body.tera")
             .is_file());
+        assert!(dir
+            .path()
+            .join("templates/he/statement-activity.typ.tera")
+            .is_file());
         crate::report::letters::Templates::load(&config).unwrap();
         assert!(init(dir.path(), InitLanguage::En, false).is_err());
         init(dir.path(), InitLanguage::En, true).unwrap();

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use crate::app::Outcome;
+use crate::report::Input;
 use crate::classify::bucket_index;
 use crate::model::Severity;
 use crate::report::xlsx::key_figures;
@@ -97,7 +97,7 @@ impl Company {
 /// The rows of a finished run with the office's bucket `bounds`. A company with nothing in
 /// any currency gets one row of zeros in `default_currency`.
 #[must_use]
-pub fn rows(o: &Outcome, bounds: &[u32], default_currency: &str) -> Vec<CurrencyRow> {
+pub fn rows(o: &Input, bounds: &[u32], default_currency: &str) -> Vec<CurrencyRow> {
     let mut currencies: BTreeSet<&str> = o.class.clients.iter().map(|c| &*c.currency).collect();
     let unmatched: Vec<&str> = o
         .recon
@@ -175,7 +175,7 @@ pub fn rows(o: &Outcome, bounds: &[u32], default_currency: &str) -> Vec<Currency
 
 /// Error-level issues of a run.
 #[must_use]
-pub fn error_issues(o: &Outcome) -> usize {
+pub fn error_issues(o: &Input) -> usize {
     o.ledger
         .issues
         .iter()

@@ -43,6 +43,7 @@ fn config() -> Config {
         letters: crate::config::LetterSettings::default(),
         output_dir: PathBuf::from("arrears-out"),
         workbook_rtl: false,
+        statements: crate::config::StatementSettings::default(),
         source_text: String::new(),
         smtp: None,
         allocation: crate::config::AllocationSettings::default(),

@@ -6,10 +6,14 @@
 //! every CSV cell, so no spreadsheet ever runs it as a formula ([`safe_text`]).
 
 pub mod csv;
+pub mod input;
 pub mod letters;
 pub mod manifest;
+pub mod statements;
 pub mod summary;
 pub mod xlsx;
+
+pub use input::Input;
 
 use std::borrow::Cow;
 

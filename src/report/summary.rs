@@ -8,10 +8,10 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::app::Outcome;
 use crate::config::Config;
 use crate::history::{Changes, Recorded};
 use crate::model::{display_money, format_money, Severity};
+use crate::report::Input;
 
 /// Whether to colour the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub struct Facts<'a> {
 #[must_use]
 pub fn facts<'a>(
     config: &'a Config,
-    o: &'a Outcome,
+    o: &'a Input,
     folder: &Path,
     recorded: Option<&Recorded>,
 ) -> Facts<'a> {

@@ -32,13 +32,13 @@ use rust_xlsxwriter::{
 };
 
 use super::workbook_text;
-use crate::app::Outcome;
 use crate::classify::{join_reasons, Risk};
 use crate::config::Config;
 use crate::ingest::Ledger;
 use crate::model::{format_money, minor_digits, round_money};
 use crate::reconcile::hash::HashMap;
 use crate::reconcile::{AllocationSource, Reconciliation};
+use crate::report::Input;
 
 /// The workbook's file name inside the run folder.
 pub const FILE_NAME: &str = "aging-report.xlsx";
@@ -56,7 +56,7 @@ const STAND_OUT_DAYS: i64 = 91;
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write(dir: &Path, config: &Config, outcome: &Outcome) -> std::io::Result<()> {
+pub fn write(dir: &Path, config: &Config, outcome: &Input) -> std::io::Result<()> {
     save(&mut build(config, outcome)?, dir)
 }
 
@@ -65,7 +65,7 @@ pub fn write(dir: &Path, config: &Config, outcome: &Outcome) -> std::io::Result<
 ///
 /// # Errors
 /// When a sheet cannot be written to its temporary file.
-pub fn build(config: &Config, outcome: &Outcome) -> std::io::Result<Workbook> {
+pub fn build(config: &Config, outcome: &Input) -> std::io::Result<Workbook> {
     build_with_rows(config, outcome, EXCEL_ROWS).map_err(io_error)
 }
 
@@ -92,7 +92,7 @@ pub const ZIP_LEVEL: u8 = 2;
 
 /// [`build`] with `max_rows` rows per sheet (Excel's limit, or fewer in tests of the
 /// continuation sheets).
-fn build_with_rows(config: &Config, o: &Outcome, max_rows: u32) -> Result<Workbook, XlsxError> {
+fn build_with_rows(config: &Config, o: &Input, max_rows: u32) -> Result<Workbook, XlsxError> {
     let styles = Styles::new(o, config.workbook_rtl);
     // Laying a table out reads every cell once. Where each client's open items land decides
     // the links of the Clients and Worklist sheets, so those two are laid out last; the other
@@ -233,7 +233,7 @@ const SECTION_FILL: u32 = 0xDD_EB_F7;
 const TOTAL_FILL: u32 = 0xF2_F2_F2;
 
 impl Styles {
-    fn new(o: &Outcome, rtl: bool) -> Styles {
+    fn new(o: &Input, rtl: bool) -> Styles {
         let base = || Format::new().set_font_name(FONT).set_font_size(10);
         // Hebrew text would otherwise align to the right in a left-to-right sheet (LibreOffice).
         let text = || {
@@ -909,7 +909,7 @@ struct ItemLinks<'a> {
 }
 
 impl<'a> ItemLinks<'a> {
-    fn new(o: &'a Outcome, layout: &Layout, name: &str) -> ItemLinks<'a> {
+    fn new(o: &'a Input, layout: &Layout, name: &str) -> ItemLinks<'a> {
         let mut first: HashMap<(&str, &str), (String, u32, usize)> = HashMap::default();
         for (i, item) in o.class.items.iter().enumerate() {
             let inv = &o.ledger.invoices[item.invoice];
@@ -940,7 +940,7 @@ impl<'a> ItemLinks<'a> {
     }
 }
 
-fn clients_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_>) -> Table<'a> {
+fn clients_table<'a>(config: &'a Config, o: &'a Input, links: &'a ItemLinks<'_>) -> Table<'a> {
     let mut cols = vec![
         col("Client id", Kind::Text),
         col("Client", Kind::Text),
@@ -1000,7 +1000,7 @@ fn clients_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_
     }
 }
 
-fn open_items_table(o: &Outcome) -> Table<'_> {
+fn open_items_table(o: &Input) -> Table<'_> {
     Table {
         name: "Open items",
         cols: vec![
@@ -1043,7 +1043,7 @@ fn open_items_table(o: &Outcome) -> Table<'_> {
     }
 }
 
-fn allocations_table(o: &Outcome) -> Table<'_> {
+fn allocations_table(o: &Input) -> Table<'_> {
     Table {
         name: "Allocations",
         cols: vec![
@@ -1075,7 +1075,7 @@ fn allocations_table(o: &Outcome) -> Table<'_> {
     }
 }
 
-fn unapplied_table(o: &Outcome) -> Table<'_> {
+fn unapplied_table(o: &Input) -> Table<'_> {
     // The order of unapplied.csv: payment date, then payment id.
     let mut order: Vec<usize> = (0..o.recon.unapplied.len()).collect();
     order.sort_by(|&a, &b| {
@@ -1115,7 +1115,7 @@ fn unapplied_table(o: &Outcome) -> Table<'_> {
     }
 }
 
-fn worklist_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'_>) -> Table<'a> {
+fn worklist_table<'a>(config: &'a Config, o: &'a Input, links: &'a ItemLinks<'_>) -> Table<'a> {
     Table {
         name: "Worklist",
         cols: vec![
@@ -1168,7 +1168,7 @@ fn worklist_table<'a>(config: &'a Config, o: &'a Outcome, links: &'a ItemLinks<'
     }
 }
 
-fn issues_table(o: &Outcome) -> Table<'_> {
+fn issues_table(o: &Input) -> Table<'_> {
     let sorted = super::csv::sorted_issues(&o.ledger.issues);
     Table {
         name: "Issues",
@@ -1302,7 +1302,7 @@ fn write_summary(
     ws: &mut Worksheet,
     st: &Styles,
     config: &Config,
-    o: &Outcome,
+    o: &Input,
     continued: &[(&str, usize)],
 ) -> Result<(), XlsxError> {
     ws.set_name("Summary")?;

@@ -463,7 +463,7 @@ fn the_email_draft_is_a_complete_message() {
 /// of a line's runs undoes itself) puts each line back into logical order. Runs of spaces
 /// become one.
 #[cfg(feature = "pdf")]
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     use unicode_bidi::{BidiInfo, Level};
     let text = pdf_extract::extract_text_from_mem(pdf).unwrap();
     text.lines()

@@ -1,5 +1,6 @@
 //! Integration tests through the real `arrears` binary, compiled as one test binary.
 
+mod account_statements;
 mod bank_text;
 mod broken;
 mod crash;

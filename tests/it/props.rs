@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use arrears::app::{compute, Outcome};
+use arrears::app::compute;
 use arrears::config::{Config, Overrides};
 use arrears::history::History;
+use arrears::report::Input;
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -299,7 +300,7 @@ fn run(
     form: Form,
     shuffle: Option<u64>,
     threads: usize,
-) -> (Outcome, BTreeMap<String, String>) {
+) -> (Input, BTreeMap<String, String>) {
     std::fs::create_dir_all(dir).unwrap();
     let (invoices, payments) = match shuffle {
         Some(seed) => (
@@ -362,7 +363,7 @@ fn dec(text: &str) -> Decimal {
 }
 
 /// The SPEC's invariants, from the generated ledger and the files written.
-fn check_invariants(ledger: &Ledger, tables: &Tables, out: &Path, outcome: &Outcome) {
+fn check_invariants(ledger: &Ledger, tables: &Tables, out: &Path, outcome: &Input) {
     let cents = |c: i64| Decimal::new(c, 2);
     let in_run = |day: u64| start() + Days::new(day) <= as_of();
     // Per currency: documents and payments dated on or before the as-of date.

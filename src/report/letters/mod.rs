@@ -133,8 +133,16 @@ impl Letterhead {
         })
     }
 
+    /// The logo, for the PDF letters and statements.
+    #[cfg(feature = "pdf")]
+    #[must_use]
+    pub fn logo(&self) -> Option<&pdf::Logo> {
+        self.logo.as_ref()
+    }
+
     /// The letterhead of letters in `language`.
-    fn company(&self, language: &str) -> &context::CompanyBlock {
+    #[must_use]
+    pub fn company(&self, language: &str) -> &context::CompanyBlock {
         self.by_language.get(language).unwrap_or(&self.company)
     }
 }
@@ -494,29 +502,13 @@ fn write_print_run(
     if post.is_empty() {
         return Ok(());
     }
-    // One document: each letter's own `set document` goes (Typst allows only one), the page
-    // and text rules each letter sets apply from its first page on.
-    let letters: Vec<String> = post
-        .iter()
-        .map(|typ| {
-            typ.lines()
-                .filter(|l| !l.trim_start().starts_with("#set document("))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .collect();
-    let markup = format!(
-        "#set document(title: [print run])\n{}",
-        letters.join("\n\n#pagebreak(weak: true)\n\n")
-    );
-    let bytes =
-        pdf::render(&markup, head.logo.as_ref(), as_of, "print-run").map_err(|message| {
-            LetterError::Render {
-                client: String::new(),
-                file: "print-run".to_string(),
-                message,
-            }
-        })?;
+    let bytes = pdf::print_run(&post, head.logo.as_ref(), as_of).map_err(|message| {
+        LetterError::Render {
+            client: String::new(),
+            file: "print-run".to_string(),
+            message,
+        }
+    })?;
     let path = dir.join("print-run.pdf");
     std::fs::write(&path, bytes).map_err(|source| LetterError::Write { path, source })
 }

@@ -153,6 +153,33 @@ pub fn render(
     })
 }
 
+/// One PDF of several documents one after the other (a print run): each document's own
+/// `set document` goes (Typst allows only one); the page and text rules each sets apply from
+/// its first page on.
+///
+/// # Errors
+/// As [`render`].
+pub fn print_run(
+    documents: &[&str],
+    logo: Option<&Logo>,
+    as_of: NaiveDate,
+) -> Result<Vec<u8>, String> {
+    let parts: Vec<String> = documents
+        .iter()
+        .map(|typ| {
+            typ.lines()
+                .filter(|l| !l.trim_start().starts_with("#set document("))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    let markup = format!(
+        "#set document(title: [print run])\n{}",
+        parts.join("\n\n#pagebreak(weak: true)\n\n")
+    );
+    render(&markup, logo, as_of, "print-run")
+}
+
 /// Forgets what Typst memoised while typesetting: it keeps every intermediate result of every
 /// compilation until told otherwise (a run of 7,851 PDF letters grew to 10.7 GB). Called
 /// between chunks of letters; evicting after every letter made the letters 2.3× slower.

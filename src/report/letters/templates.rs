@@ -11,6 +11,9 @@
 //!   the built-in ones just extend the language's `_layout.<format>.tera`, which holds the
 //!   letterhead, the invoice table, how to pay and the signature.
 //!
+//! - `statement-open-item.<format>.tera`, `statement-activity.<format>.tera` — the statements
+//!   of account (`report::statements`), one whole document per format, no body file.
+//!
 //! HTML templates are autoescaped for HTML; Typst templates are autoescaped with
 //! [`super::format::typst_escape`]; text templates are not escaped.
 
@@ -77,6 +80,18 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "he/collections.html.tera",
     "he/collections.txt.tera",
     "he/collections.typ.tera",
+    "en/statement-open-item.html.tera",
+    "en/statement-open-item.txt.tera",
+    "en/statement-open-item.typ.tera",
+    "en/statement-activity.html.tera",
+    "en/statement-activity.txt.tera",
+    "en/statement-activity.typ.tera",
+    "he/statement-open-item.html.tera",
+    "he/statement-open-item.txt.tera",
+    "he/statement-open-item.typ.tera",
+    "he/statement-activity.html.tera",
+    "he/statement-activity.txt.tera",
+    "he/statement-activity.typ.tera",
 ];
 
 /// A template set that cannot be used.
