@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use crate::report::Input;
 use crate::classify::bucket_index;
 use crate::model::Severity;
 use crate::report::xlsx::key_figures;
+use crate::report::Input;
 
 /// Whether a company ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
