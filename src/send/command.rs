@@ -85,6 +85,9 @@ pub fn send(args: &SendArgs) -> Result<u8, SendError> {
                 .to_string(),
         });
     }
+    // The sent log and the history are shared with every command on this output folder: a
+    // colleague's send of the same run, or a run rewriting the history, waits for this one.
+    let _lock = crate::lock::OutputLock::acquire_for(&out, "arrears send")?;
     let (smtp, config_name) = settings(args, dir, &out, &manifest)?;
     let letters = read_letters(dir, &run)?;
     let log_path = out.join(if test_to.is_some() {

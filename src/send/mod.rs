@@ -33,6 +33,9 @@ pub enum SendError {
     /// The configuration cannot be read or `[smtp]` is wrong.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// Another command (a colleague's run or send) holds the output folder.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// The configuration has no `[smtp]` table.
     #[error("{config} has no [smtp] table: add one naming the office's mail server (README, \"Sending the letters\"), or give another file with --config")]
     NoSmtp { config: String },

@@ -569,3 +569,28 @@ fn an_office_killed_at_any_moment_leaves_whole_folders_and_a_forced_rerun_comple
         assert!(!d.join("office-out/.arrears.lock").exists());
     }
 }
+
+/// `arrears send` takes the output folder's lock too: while a colleague's command holds it,
+/// a send refuses, naming the holder, and writes nothing to the sent log.
+#[test]
+fn a_send_on_a_locked_folder_refuses_and_logs_nothing() {
+    let input = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("sample-data"), input.path());
+    let out = tempfile::tempdir().unwrap();
+    Arrears::new()
+        .arg("run")
+        .arg(input.path())
+        .args(["--as-of", AS_OF, "--quiet", "--out"])
+        .arg(out.path())
+        .expect_code(0);
+    let held = arrears::lock::OutputLock::acquire_for(out.path(), "arrears run").unwrap();
+    let (_, stderr) = Arrears::new()
+        .arg("send")
+        .arg(out.path().join(AS_OF))
+        .arg("--dry-run")
+        .expect_code(1);
+    assert!(stderr.contains("in use by arrears run"), "{stderr}");
+    assert!(!out.path().join("sent.csv").exists());
+    drop(held);
+    assert!(!out.path().join(".arrears.lock").exists());
+}
