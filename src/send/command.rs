@@ -689,12 +689,36 @@ fn settings(
     }
 }
 
-/// The run's e-mail letters from `letters/index.csv`, each with its draft read.
+/// The run's e-mail drafts: the letters', then the statements' of account (SPEC section 14:
+/// `send` sends statement drafts the same way as letters). A statement with sections in two
+/// currencies has one row per currency in its index and is one message.
 fn read_letters(dir: &Path, run: &str) -> Result<Vec<Letter>, SendError> {
-    let path = dir.join(crate::report::letters::FOLDER).join("index.csv");
+    let mut letters = read_index(dir, run, crate::report::letters::FOLDER, "level")?;
+    let statements = dir
+        .join(crate::report::statements::FOLDER)
+        .join("index.csv");
+    if statements.exists() {
+        let mut seen = std::collections::BTreeSet::new();
+        letters.extend(
+            read_index(dir, run, crate::report::statements::FOLDER, "kind")?
+                .into_iter()
+                .filter(|s| seen.insert(s.file.clone()))
+                .map(|s| Letter {
+                    level: format!("statement ({})", s.level),
+                    ..s
+                }),
+        );
+    }
+    Ok(letters)
+}
+
+/// The drafts listed in `<folder>/index.csv`, each with the value of its `label` column (the
+/// letter's level, the statement's kind).
+fn read_index(dir: &Path, run: &str, folder: &str, label: &str) -> Result<Vec<Letter>, SendError> {
+    let path = dir.join(folder).join("index.csv");
     let bytes = std::fs::read(&path).map_err(|e| SendError::RunFolder {
         path: path.clone(),
-        message: format!("{e}: this run wrote no letters"),
+        message: format!("{e}: this run wrote no {folder}"),
     })?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
@@ -717,7 +741,7 @@ fn read_letters(dir: &Path, run: &str) -> Result<Vec<Letter>, SendError> {
     let (client, name, level, files) = (
         column("client_id")?,
         column("client_name")?,
-        column("level")?,
+        column(label)?,
         column("files")?,
     );
     let mut letters = Vec::new();

@@ -574,3 +574,45 @@ fn on_a_terminal_it_asks_and_sends_only_on_yes() {
     assert!(shown.contains("Done: 2 sent"), "{shown}");
     assert_eq!(server.messages().len(), 2);
 }
+
+/// Statements of account are sent like letters (SPEC section 14): each statement draft of a
+/// client with an e-mail address is one message, logged in the same sent log, once.
+#[test]
+fn statement_drafts_are_sent_with_the_letters_once() {
+    let server = Server::start(&[]);
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    month(dir, 3, &plain(server.port), "[\"eml\"]");
+    let config = dir.join("arrears.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[statements]\nkinds = [\"open-item\"]\n");
+    std::fs::write(&config, text).unwrap();
+    Arrears::new()
+        .args(["run", "--as-of", "2026-11-30", "--force"])
+        .arg(dir)
+        .expect_code(0);
+    let (stdout, _) = send(dir).arg("--yes").expect_code(0);
+    assert!(stdout.contains("statement (open-item)"), "{stdout}");
+    // Two letters and two statements: the third client has no e-mail address.
+    let messages = server.messages();
+    assert_eq!(messages.len(), 4, "{stdout}");
+    let statements = messages
+        .iter()
+        .filter(|m| header(m, "Subject").is_some_and(|s| s.to_lowercase().contains("statement")))
+        .count();
+    assert_eq!(statements, 2);
+    let files: Vec<String> = {
+        let (h, rows) = read_csv(&dir.join("out/sent.csv"));
+        rows.iter().map(|r| r[col(&h, "file")].clone()).collect()
+    };
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.starts_with("statements/"))
+            .count(),
+        4,
+        "sending and sent for each: {files:?}"
+    );
+    send(dir).arg("--yes").expect_code(0);
+    assert_eq!(server.messages().len(), 4, "a second send sends nothing");
+}
