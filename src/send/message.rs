@@ -5,6 +5,7 @@
 //! every other byte (the parts, the attachment, the Message-ID the run derived from the run
 //! date, the client and the letter's content) is sent exactly as the run wrote it.
 
+use crate::report::letters::eml::message_domain;
 use crate::report::manifest::sha256_hex;
 
 /// A draft read from the run folder.
@@ -29,20 +30,7 @@ fn derived_id(run: &str, client: &str, bytes: &[u8], from: &str) -> String {
     let mut seed = format!("{run}\n{client}\n").into_bytes();
     seed.extend_from_slice(bytes);
     let hash = sha256_hex(&seed);
-    format!("arrears-{run}-{}@{}", &hash[..24], domain(from))
-}
-
-/// The domain of an address, for Message-IDs; `arrears.invalid` when it has none usable.
-fn domain(address: &str) -> &str {
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim())
-        .filter(|d| {
-            !d.is_empty()
-                && d.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
-        })
-        .unwrap_or("arrears.invalid")
+    format!("arrears-{run}-{}@{}", &hash[..24], message_domain(from))
 }
 
 impl Draft {
@@ -145,7 +133,11 @@ impl Draft {
             std::process::id()
         );
         let hash = sha256_hex(seed.as_bytes());
-        format!("arrears-test-{}@{}", &hash[..24], domain(&self.from))
+        format!(
+            "arrears-test-{}@{}",
+            &hash[..24],
+            message_domain(&self.from)
+        )
     }
 
     /// The message to send: the draft as written without `X-Unsent`.

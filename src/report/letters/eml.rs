@@ -30,14 +30,10 @@ pub struct Draft<'a> {
     pub stem: &'a str,
 }
 
-/// Builds the message.
-///
-/// # Errors
-/// Never in practice (the writer is a `Vec`), but the builder's API is fallible.
-pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
-    let seed = sha256_hex(format!("{}\n{}", draft.as_of, draft.stem).as_bytes());
-    let domain = draft
-        .from_email
+/// The domain of an address, for Message-IDs; `arrears.invalid` when it has none usable.
+#[must_use]
+pub fn message_domain(address: &str) -> &str {
+    address
         .rsplit_once('@')
         .map(|(_, d)| d.trim())
         .filter(|d| {
@@ -45,7 +41,16 @@ pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
                 && d.chars()
                     .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
         })
-        .unwrap_or("arrears.invalid");
+        .unwrap_or("arrears.invalid")
+}
+
+/// Builds the message.
+///
+/// # Errors
+/// Never in practice (the writer is a `Vec`), but the builder's API is fallible.
+pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
+    let seed = sha256_hex(format!("{}\n{}", draft.as_of, draft.stem).as_bytes());
+    let domain = message_domain(&draft.from_email);
     // The Message-ID is the key of `arrears send`'s sent log: the same letter (run date, client,
     // content) is always the same message, and a letter that changed is a new one.
     let mut content = format!(
