@@ -50,7 +50,7 @@ pub fn message_domain(address: &str) -> &str {
 /// Never in practice (the writer is a `Vec`), but the builder's API is fallible.
 pub fn build(draft: &Draft<'_>) -> std::io::Result<Vec<u8>> {
     let seed = sha256_hex(format!("{}\n{}", draft.as_of, draft.stem).as_bytes());
-    let domain = message_domain(&draft.from_email);
+    let domain = message_domain(draft.from_email);
     // The Message-ID is the key of `arrears send`'s sent log: the same letter (run date, client,
     // content) is always the same message, and a letter that changed is a new one.
     let mut content = format!(
