@@ -1,0 +1,199 @@
+//! The payments table (a bank export, or a statement's generated table): rows into payments,
+//! debits and totals lines ignored, and a payment id seen twice counted once.
+
+use super::*;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn read_payments(
+    config: &Config,
+    table: &RawTable,
+    header: &HeaderMatch,
+    report: &mut InputReport,
+    texts: &mut Interner,
+    payments: &mut Vec<Payment>,
+    ids: &mut PaymentIds,
+    issues: &mut Vec<Issue>,
+) {
+    use Field::*;
+    let rows = data_rows(table, header, report, issues);
+    let orders = date_orders(config, &rows, &[PaymentDate], report, issues);
+    let stem = Path::new(&report.file).file_stem().map_or_else(
+        || "payment".to_string(),
+        |s| s.to_string_lossy().to_string(),
+    );
+    // Rows parse on all threads; sharing their texts and settling duplicate ids run in row
+    // order.
+    payments.reserve(rows.len());
+    ids.seen.reserve(rows.len());
+    let parse = |row: &Row<'_>| {
+        (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
+    };
+    parse_in_order(&rows, parse, |row, parsed| {
+        let Some(parsed) = parsed else {
+            issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
+            report.ignored += 1;
+            return;
+        };
+        match parsed {
+            Ok(Some(draft)) => ids.push(payments, finish_payment(row, draft, texts), report),
+            Ok(None) => {
+                report.ignored += 1;
+                issues.push(if row.cell(Debit).is_some() {
+                    row.issue(
+                        Severity::Warning,
+                        Some(Debit),
+                        "a debit (money out), not a client payment; ignored",
+                    )
+                } else {
+                    row.issue(
+                        Severity::Warning,
+                        Some(PaymentAmount),
+                        "no incoming amount (zero, empty or a debit); not a client payment, ignored",
+                    )
+                });
+            }
+            Err(issue) => {
+                issues.push(issue);
+                report.rejected += 1;
+            }
+        }
+    });
+}
+
+/// A payment row with every field parsed; its repeated texts are not shared yet.
+pub(super) struct PaymentDraft {
+    pub(super) id: String,
+    pub(super) date: NaiveDate,
+    pub(super) amount: Decimal,
+    pub(super) currency: String,
+    pub(super) client_id: Option<String>,
+    pub(super) payer: Option<String>,
+    pub(super) memo: Option<String>,
+    pub(super) method: Option<String>,
+    pub(super) withheld: Option<Decimal>,
+}
+
+pub(super) fn read_payment(
+    config: &Config,
+    row: &Row<'_>,
+    orders: &BTreeMap<Field, ColumnOrder>,
+    stem: &str,
+) -> Result<Option<PaymentDraft>, Issue> {
+    use Field::*;
+    let date = row
+        .date(PaymentDate, orders)?
+        .ok_or_else(|| row.missing(PaymentDate, "the payment date"))?;
+    let Some(parsed) = row.amount(PaymentAmount)? else {
+        return Ok(None);
+    };
+    let currency = row_currency(
+        config,
+        row,
+        PaymentCurrency,
+        PaymentAmount,
+        parsed.currency.as_deref(),
+    )?;
+    let amount = round_money(parsed.value, &currency);
+    if amount <= Decimal::ZERO {
+        return Ok(None);
+    }
+    let withheld = match row.amount(Withheld)? {
+        None => None,
+        Some(parsed) if parsed.value < Decimal::ZERO => {
+            return Err(row.error(
+                Withheld,
+                "the withheld tax is negative; write the amount withheld at source as a \
+                 positive number",
+            ))
+        }
+        Some(parsed) => Some(round_money(parsed.value, &currency)),
+    };
+    Ok(Some(PaymentDraft {
+        id: row
+            .text(PaymentId)
+            .unwrap_or_else(|| format!("{stem}-{}", row.origin.row)),
+        date,
+        amount,
+        currency,
+        client_id: row.text(PaymentClientId),
+        payer: row.text(Payer),
+        memo: row.text(Memo),
+        method: row.text(Method),
+        withheld,
+    }))
+}
+
+/// The payment of a draft, its repeated texts shared through `texts` (in row order, on one
+/// thread).
+pub(super) fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Interner) -> Payment {
+    Payment {
+        id: draft.id.into(),
+        date: draft.date,
+        amount: draft.amount,
+        currency: texts.get(&draft.currency),
+        client_id: draft.client_id.map(|t| texts.get(&t)),
+        payer: draft.payer.map(|t| texts.get(&t)),
+        memo: draft.memo.map(String::into_boxed_str),
+        method: draft.method.map(|t| texts.get(&t)),
+        withheld: draft.withheld,
+        origin: row.origin.clone(),
+    }
+}
+
+/// The payment ids read so far. Payments with the same id: identical rows (an overlap of two
+/// bank exports) count once (warning); different rows keep both, the later one with its row
+/// number added to its id.
+#[derive(Default)]
+pub(super) struct PaymentIds {
+    /// Id -> index in the payments.
+    pub(super) seen: HashMap<Box<str>, usize>,
+    /// The warnings about repeated ids, in reading order.
+    pub(super) issues: Vec<Issue>,
+}
+
+impl PaymentIds {
+    /// Adds `payment`, read from the table of `report`, to `payments` unless it repeats one
+    /// already there.
+    pub(super) fn push(
+        &mut self,
+        payments: &mut Vec<Payment>,
+        mut payment: Payment,
+        report: &mut InputReport,
+    ) {
+        if let Some(&first) = self.seen.get(&payment.id) {
+            let existing = &payments[first];
+            let identical = existing.date == payment.date
+                && existing.amount == payment.amount
+                && existing.currency == payment.currency
+                && existing.client_id == payment.client_id
+                && existing.payer == payment.payer
+                && existing.memo == payment.memo;
+            if identical {
+                report.duplicates += 1;
+                self.issues.push(Issue::at(
+                    Severity::Warning,
+                    &payment.origin,
+                    None,
+                    Some(&payment.id),
+                    format!(
+                        "payment {} appears twice with identical content ({}); counted once",
+                        payment.id, existing.origin
+                    ),
+                ));
+                return;
+            }
+            let new_id = format!("{}#{}", payment.id, payment.origin.row);
+            self.issues.push(Issue::at(
+                Severity::Warning,
+                &payment.origin,
+                None,
+                Some(&payment.id),
+                format!("payment id {} is already used by {} for another payment; this one is called {new_id}", payment.id, existing.origin),
+            ));
+            payment.id = new_id.into();
+        }
+        self.seen.insert(payment.id.clone(), payments.len());
+        payments.push(payment);
+        report.used += 1;
+    }
+}

@@ -1,0 +1,335 @@
+//! One data row of a located table and what every table kind reads with it: its cells by
+//! field, dates in the column's proven order, amounts, currencies, and the parsing of rows on all
+//! threads in row order.
+
+use super::*;
+
+/// One data row of a located table, with the means to read its fields and report on them.
+pub(super) struct Row<'a> {
+    pub(super) cells: &'a [Cell],
+    pub(super) header: &'a HeaderMatch,
+    pub(super) origin: Origin,
+}
+
+impl<'a> Row<'a> {
+    pub(super) fn cell(&self, field: Field) -> Option<&'a Cell> {
+        let col = *self.header.columns.get(&field)?;
+        self.cells.get(col).filter(|c| !c.is_empty())
+    }
+
+    pub(super) fn column(&self, field: Field) -> &str {
+        self.header
+            .columns
+            .get(&field)
+            .and_then(|c| self.header.headers.get(*c))
+            .map_or(field.key(), String::as_str)
+    }
+
+    pub(super) fn text(&self, field: Field) -> Option<String> {
+        self.cell(field).and_then(value::cell_text)
+    }
+
+    pub(super) fn issue(
+        &self,
+        severity: Severity,
+        field: Option<Field>,
+        message: impl Into<String>,
+    ) -> Issue {
+        let value = field.and_then(|f| self.cell(f)).map(Cell::display);
+        Issue::at(
+            severity,
+            &self.origin,
+            field.map(|f| self.column(f)),
+            value.as_deref(),
+            message,
+        )
+    }
+
+    pub(super) fn error(&self, field: Field, message: impl Into<String>) -> Issue {
+        self.issue(Severity::Error, Some(field), message)
+    }
+
+    pub(super) fn missing(&self, field: Field, what: &str) -> Issue {
+        Issue::at(
+            Severity::Error,
+            &self.origin,
+            Some(self.column(field)),
+            Some(""),
+            format!("{what} is empty; the row is left out"),
+        )
+    }
+
+    pub(super) fn date(
+        &self,
+        field: Field,
+        orders: &BTreeMap<Field, ColumnOrder>,
+    ) -> Result<Option<NaiveDate>, Issue> {
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
+        match orders.get(&field) {
+            Some(ColumnOrder::Fixed(order)) => value::parse_date(cell, *order),
+            None => value::parse_date(cell, DateOrder::DayFirst),
+            Some(ColumnOrder::Mixed) => match value::date_hint(cell) {
+                value::DateHint::DayFirst => value::parse_date(cell, DateOrder::DayFirst),
+                value::DateHint::MonthFirst => value::parse_date(cell, DateOrder::MonthFirst),
+                value::DateHint::NoHint => {
+                    let day = value::parse_date(cell, DateOrder::DayFirst);
+                    let month = value::parse_date(cell, DateOrder::MonthFirst);
+                    match (day, month) {
+                        (Ok(a), Ok(b)) if a != b => Err(format!(
+                            "reads as {a} or {b}, and this column mixes day-first and month-first dates"
+                        )),
+                        (Ok(a), _) => Ok(a),
+                        (Err(e), _) => Err(e),
+                    }
+                }
+            },
+        }
+        .map(Some)
+        .map_err(|m| self.error(field, m))
+    }
+
+    pub(super) fn amount(&self, field: Field) -> Result<Option<ParsedAmount>, Issue> {
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
+        value::parse_amount(cell)
+            .map(Some)
+            .map_err(|m| self.error(field, m))
+    }
+
+    pub(super) fn flag(&self, field: Field) -> Result<bool, Issue> {
+        match self.cell(field) {
+            None => Ok(false),
+            Some(cell) => value::parse_bool(cell).map_err(|m| self.error(field, m)),
+        }
+    }
+}
+
+/// The data rows of a table (below its header), skipping blank rows, with a running report.
+pub(super) fn data_rows<'a>(
+    table: &'a RawTable,
+    header: &'a HeaderMatch,
+    report: &mut InputReport,
+    issues: &mut Vec<Issue>,
+) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    let place = Arc::new(Place {
+        file: Arc::clone(&table.file),
+        sheet: table.sheet.clone(),
+    });
+    for (index, cells) in table.rows.iter().enumerate().skip(header.row_index + 1) {
+        if cells.iter().all(Cell::is_empty) {
+            continue;
+        }
+        let row = Row {
+            cells,
+            header,
+            origin: Origin {
+                place: Arc::clone(&place),
+                row: table.row_number(index),
+            },
+        };
+        // Cells right of the last header: in a text export this is almost always an amount
+        // with a thousands comma that was not quoted, which shifts every later column.
+        if let Some(extra) = cells
+            .iter()
+            .skip(header.headers.len())
+            .find(|c| !c.is_empty())
+        {
+            issues.push(Issue::at(
+                Severity::Warning,
+                &row.origin,
+                None,
+                Some(&extra.display()),
+                format!(
+                    "the row has cells beyond the {} header columns; they are ignored — check for \
+                     an unquoted comma in an amount or name",
+                    header.headers.len()
+                ),
+            ));
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        // A header with nothing below it is almost always a failed or filtered export; say so
+        // rather than run silently on nothing.
+        issues.push(Issue {
+            severity: Severity::Warning,
+            file: report.file.clone(),
+            sheet: report.sheet.clone(),
+            row: Some(table.row_number(header.row_index)),
+            column: None,
+            value: None,
+            message: "the table has a header row but no data rows below it; nothing was read \
+                      from it — check the export"
+                .to_string(),
+        });
+    }
+    report.rows += rows.len();
+    rows
+}
+
+/// A totals line at the bottom of an export ("Total", "סה"כ"): a row whose key column is empty
+/// or holds the totals word itself, with the word somewhere in the row.
+pub(super) fn is_totals_row(row: &Row<'_>, key_field: Field) -> bool {
+    let is_total = |c: &Cell| {
+        let key = field::header_key(&c.display());
+        matches!(
+            key.as_str(),
+            "total" | "totals" | "grandtotal" | "סהכ" | "סךהכל" | "סיכום"
+        )
+    };
+    match row.cell(key_field) {
+        None => row.cells.iter().any(is_total),
+        Some(key) => is_total(key),
+    }
+}
+
+/// How the dates of one column are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ColumnOrder {
+    Fixed(DateOrder),
+    /// The column proves both orders: each date is read in the order it proves itself.
+    Mixed,
+}
+
+/// Decides the day/month order of every date column of a table from its data.
+pub(super) fn date_orders<'a>(
+    config: &Config,
+    rows: &[Row<'a>],
+    fields: &[Field],
+    report: &mut InputReport,
+    issues: &mut Vec<Issue>,
+) -> BTreeMap<Field, ColumnOrder> {
+    let mut orders = BTreeMap::new();
+    for &field in fields {
+        if !rows
+            .first()
+            .is_some_and(|r| r.header.columns.contains_key(&field))
+        {
+            continue;
+        }
+        // A column of real dates (a spreadsheet's, a bank statement's) has no order to decide;
+        // saying it fell back to the default would only be noise.
+        if !rows
+            .par_iter()
+            .any(|r| matches!(r.cell(field), Some(Cell::Text(_))))
+        {
+            continue;
+        }
+        let column = rows[0].column(field).to_string();
+        // The first cell that proves each order, found on all threads: deciding on those two
+        // alone, in row order, is what a scan of the whole column decides.
+        type First<'c> = Option<(usize, &'c Cell)>;
+        let earlier = |a: First<'a>, b: First<'a>| match (a, b) {
+            (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
+            (x, y) => x.or(y),
+        };
+        let (day_first, month_first) = rows
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.cell(field).map(|c| (i, c)))
+            .fold(
+                || (None, None),
+                |(day, month): (First<'a>, First<'a>), (i, cell)| match value::date_hint(cell) {
+                    value::DateHint::DayFirst => (day.or(Some((i, cell))), month),
+                    value::DateHint::MonthFirst => (day, month.or(Some((i, cell)))),
+                    value::DateHint::NoHint => (day, month),
+                },
+            )
+            .reduce(
+                || (None, None),
+                |(d1, m1), (d2, m2)| (earlier(d1, d2), earlier(m1, m2)),
+            );
+        let mut proving: Vec<(usize, &Cell)> =
+            [day_first, month_first].into_iter().flatten().collect();
+        proving.sort_by_key(|&(i, _)| i);
+        let cells = proving.into_iter().map(|(_, cell)| cell);
+        match value::decide_date_order(cells, config.date_order) {
+            Ok((order, decided)) => {
+                orders.insert(field, ColumnOrder::Fixed(order));
+                report
+                    .date_orders
+                    .push((column, order.as_str().to_string(), decided));
+            }
+            Err(conflict) => {
+                issues.push(Issue {
+                    severity: Severity::Error,
+                    file: report.file.clone(),
+                    sheet: report.sheet.clone(),
+                    row: None,
+                    column: Some(column.clone()),
+                    value: None,
+                    message: format!(
+                        "{conflict}; each date is read in the order it proves, and rows whose \
+                         date reads both ways are left out — export the column as real dates"
+                    ),
+                });
+                orders.insert(field, ColumnOrder::Mixed);
+                report.date_orders.push((column, "mixed".to_string(), true));
+            }
+        }
+    }
+    orders
+}
+
+/// The currency of a row: its currency column, else a sign or code in the amount, else the
+/// configured default. A column and an amount that disagree are an error.
+pub(super) fn row_currency(
+    config: &Config,
+    row: &Row<'_>,
+    field: Field,
+    amount_field: Field,
+    from_amount: Option<&str>,
+) -> Result<String, Issue> {
+    let column = match row.text(field) {
+        None => None,
+        Some(text) => Some(value::parse_currency(&text).ok_or_else(|| {
+            row.error(
+                field,
+                "not a currency; write an ISO code such as ILS, USD or EUR",
+            )
+        })?),
+    };
+    match (column, from_amount) {
+        (Some(c), Some(a)) if c != a => Err(row.error(
+            amount_field,
+            format!("the amount says {a} but the currency column says {c}"),
+        )),
+        (Some(c), _) => Ok(c),
+        (None, Some(a)) => Ok(a.to_string()),
+        (None, None) => Ok(config.default_currency.clone()),
+    }
+}
+
+/// Rows parsed in parallel at once: enough to keep every thread busy, few enough that the
+/// parsed drafts of a million-row table are not all held at the same time.
+pub(super) const PARSE_CHUNK: usize = 1 << 16;
+
+/// Parses `rows` on all threads and hands each result to `finish` in row order. A chunk at a
+/// time: `finish` takes one chunk on this thread while the next chunk is being parsed, so the
+/// work that must follow row order (clients, shared texts, duplicates) overlaps the parsing,
+/// and only two chunks' drafts are held at once.
+pub(super) fn parse_in_order<'r, R: Sync, D: Send>(
+    rows: &'r [R],
+    parse: impl Fn(&R) -> D + Sync,
+    mut finish: impl FnMut(&'r R, D) + Send,
+) {
+    let parse_chunk = |chunk: &'r [R]| (chunk, chunk.par_iter().map(&parse).collect::<Vec<D>>());
+    let mut chunks = rows.chunks(PARSE_CHUNK);
+    let mut current = chunks.next().map(parse_chunk);
+    while let Some((chunk, parsed)) = current {
+        let next = chunks.next();
+        current = rayon::join(
+            || {
+                for (row, draft) in chunk.iter().zip(parsed) {
+                    finish(row, draft);
+                }
+            },
+            || next.map(parse_chunk),
+        )
+        .1;
+    }
+}
