@@ -373,7 +373,12 @@ fn a_second_run_on_a_locked_folder_refuses_naming_the_holder_and_history_is_kept
             .status()
             .unwrap()
             .success();
-        if stopped && lock.exists() && child.try_wait().unwrap().is_none() {
+        // Caught between creating the lock file and writing its lines, the run would hold an
+        // empty lock: try again until it is stopped holding a whole one.
+        let whole = std::fs::read_to_string(&lock).is_ok_and(|text| {
+            text.contains(&format!("pid={}\n", child.id())) && text.contains("command=")
+        });
+        if stopped && whole && child.try_wait().unwrap().is_none() {
             first = Some(child);
             break;
         }
