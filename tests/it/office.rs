@@ -14,6 +14,31 @@ use crate::support::{col, manifest_without_timings, read_csv, root, snapshot, Ar
 
 const AS_OF: &str = "2026-11-30";
 
+/// The sample month as a company of a test office. These tests are about the batch, the
+/// folders and the locks, not the typesetter: the copy writes its letters and statements
+/// without PDF, which a debug build typesets slowly (the sample's statements alone are ~150).
+fn sample_company(to: &Path) {
+    copy_dir(&root().join("sample-data"), to);
+    let path = to.join("arrears.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let light = text
+        .replacen(
+            "[letters]\n",
+            "[letters]\nformats = [\"html\", \"txt\", \"eml\"]\n",
+            1,
+        )
+        .replacen(
+            "kinds = [\"open-item\", \"activity\"]",
+            "kinds = [\"open-item\"]",
+            1,
+        );
+    assert_ne!(
+        light, text,
+        "the sample's [letters] and [statements] tables moved"
+    );
+    std::fs::write(path, light).unwrap();
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -33,7 +58,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn office() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    copy_dir(&root().join("sample-data"), &d.join("gilboa"));
+    sample_company(&d.join("gilboa"));
     copy_dir(&root().join("tests/fixtures/external/ibm"), &d.join("ibm"));
     let broken = d.join("broken");
     std::fs::create_dir_all(&broken).unwrap();
@@ -52,7 +77,7 @@ fn office() -> tempfile::TempDir {
         "[inputs]\ninvoices = [\"invoices.xlsx\"]\npayments = [\"bank.csv\"]\n\n[company]\nname = \"Broken Books Ltd\"\n",
     )
     .unwrap();
-    copy_dir(&root().join("sample-data"), &d.join("done-before"));
+    sample_company(&d.join("done-before"));
     std::fs::create_dir_all(d.join("not-a-company")).unwrap();
     Arrears::new()
         .arg("run")
@@ -347,7 +372,7 @@ fn host() -> String {
 #[test]
 fn a_second_run_on_a_locked_folder_refuses_naming_the_holder_and_history_is_kept() {
     let input = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("sample-data"), input.path());
+    sample_company(input.path());
     let out = tempfile::tempdir().unwrap();
     let lock = out.path().join(".arrears.lock");
     // The first run is paused while it holds the lock, so the second surely meets it.
@@ -431,7 +456,7 @@ fn a_second_run_on_a_locked_folder_refuses_naming_the_holder_and_history_is_kept
 #[test]
 fn a_dead_process_lock_is_taken_over_and_another_computers_is_reported() {
     let input = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("sample-data"), input.path());
+    sample_company(input.path());
     let out = tempfile::tempdir().unwrap();
     let lock = out.path().join(".arrears.lock");
     // Above any process id Linux hands out: a process that is surely gone.
@@ -542,7 +567,7 @@ fn an_office_killed_at_any_moment_leaves_whole_folders_and_a_forced_rerun_comple
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         for name in ["a", "b", "c"] {
-            copy_dir(&root().join("sample-data"), &d.join(name));
+            sample_company(&d.join(name));
         }
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
             .arg("office")
@@ -580,7 +605,7 @@ fn an_office_killed_at_any_moment_leaves_whole_folders_and_a_forced_rerun_comple
 #[test]
 fn a_send_on_a_locked_folder_refuses_and_logs_nothing() {
     let input = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("sample-data"), input.path());
+    sample_company(input.path());
     let out = tempfile::tempdir().unwrap();
     Arrears::new()
         .arg("run")
