@@ -13,10 +13,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::config::{AgingBasis, Config};
+use crate::hash::HashMap;
 use crate::history::Entry;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{display_money, Client, DocKind};
-use crate::reconcile::hash::HashMap;
 use crate::reconcile::Reconciliation;
 
 /// Labels of the aging buckets for boundaries such as `[30, 60, 90, 120]`:

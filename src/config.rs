@@ -10,8 +10,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::ingest::field::TableKind;
 use crate::ingest::source::{has_extension, SPREADSHEET_EXTENSIONS, TEXT_EXTENSIONS};
+use crate::model::TableKind;
 use crate::model::{DateOrder, Terms};
 
 /// The name of the configuration file looked for in the input folder.

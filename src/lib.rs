@@ -6,6 +6,7 @@ pub mod app;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod hash;
 pub mod history;
 pub mod ingest;
 pub mod init;

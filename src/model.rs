@@ -1,16 +1,19 @@
 //! Domain types shared by every stage: where a row came from, the issues found in the data,
-//! and the typed invoices, payments and clients that ingest produces for reconciliation.
+//! the typed invoices, payments and clients that ingest produces for reconciliation, and the
+//! ledger that carries them (with how each input was read) down the pipeline.
 //!
 //! Money is `rust_decimal::Decimal` paired with an ISO currency code on every document; amounts
 //! of different currencies are never added together. Credit notes carry negative amounts.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::reconcile::hash::HashSet;
+use crate::hash::HashSet;
 
 /// Digits after the decimal point for a currency. Every currency the tool meets in practice
 /// here (ILS, USD, EUR, GBP, ...) has two; the few with none or three are listed.
@@ -101,10 +104,142 @@ impl Origin {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// What ingest hands to the later stages
+
+/// Which kind of table a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableKind {
+    Invoices,
+    Payments,
+    Clients,
+}
+
+/// One column arrears understands. The config names it by [`Field::key`] under
+/// `[invoices.columns]`, `[payments.columns]` or `[clients.columns]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    // invoices
+    Number,
+    ClientId,
+    ClientName,
+    InvoiceDate,
+    Amount,
+    DueDate,
+    Currency,
+    Email,
+    DocType,
+    Reference,
+    Disputed,
+    AmountPaid,
+    // payments
+    PaymentDate,
+    PaymentAmount,
+    PaymentId,
+    PaymentClientId,
+    Payer,
+    Memo,
+    Method,
+    PaymentCurrency,
+    /// Tax withheld at source from this payment (a receipt of the unified file, a bank export
+    /// that shows it); SPEC section 11.
+    Withheld,
+    /// The money-out column of a bank export with separate credit and debit columns: mapped so
+    /// that a debit line is told apart from an empty one, never read as a payment.
+    Debit,
+    // clients
+    Id,
+    Name,
+    Type,
+    ClientEmail,
+    Phone,
+    Address,
+    Language,
+    Terms,
+    Contact,
+    Collector,
+    FlagDisputed,
+    DoNotRemind,
+    FinancialTrouble,
+    Complaints,
+    LastContact,
+    PromisedDate,
+    Notes,
+    /// The client's withholding-tax rate at source, in percent (SPEC section 11).
+    Withholding,
+}
+
+/// What one statement file covers, for `arrears check` and `run.json`: its accounts,
+/// currencies, period and how many entries of each kind it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatementSummary {
+    pub accounts: Vec<String>,
+    pub currencies: Vec<String>,
+    /// The first and last entry dates.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Booked credits (the candidates for payments), booked debits (ignored), reversals, and
+    /// pending or information-only entries (ignored).
+    pub credits: usize,
+    pub debits: usize,
+    pub reversals: usize,
+    pub pending: usize,
+}
+
+/// How one input file (or one sheet of it) was understood.
+#[derive(Clone, Debug, Default)]
+pub struct InputReport {
+    pub kind: Option<TableKind>,
+    pub path: PathBuf,
+    /// File name as shown in messages.
+    pub file: String,
+    pub sheet: Option<String>,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// 1-based row number of the header row; `None` when no header was found.
+    pub header_row: Option<u32>,
+    /// Which header each field was read from.
+    pub mapping: Vec<(Field, String)>,
+    /// The headers of the header row that map to no field: their columns are not read.
+    pub unmapped: Vec<String>,
+    /// For a bank statement: its accounts, currencies, period and entries of each kind.
+    pub statement: Option<StatementSummary>,
+    /// Per date column: the order used (`day-first`, `month-first`, or `mixed` for a column
+    /// that proves both) and whether the data decided it (`false` = the configured default).
+    pub date_orders: Vec<(String, String, bool)>,
+    /// Encoding and delimiter of a text file.
+    pub text_format: Option<String>,
+    /// Non-blank data rows below the header.
+    pub rows: usize,
+    /// Rows that became an invoice, payment or client.
+    pub used: usize,
+    /// Rows left out because of an error-level issue.
+    pub rejected: usize,
+    /// Identical duplicate rows counted once.
+    pub duplicates: usize,
+    /// Rows that hold no document by design (a totals line, a debit line of a bank export),
+    /// each listed as a warning.
+    pub ignored: usize,
+}
+
+/// Everything ingest produces: typed rows, the issues found, and how each input was read.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub invoices: Vec<Invoice>,
+    pub payments: Vec<Payment>,
+    /// Every client by key: from the clients table, plus those known only from invoices.
+    pub clients: BTreeMap<String, Client>,
+    pub issues: Vec<Issue>,
+    pub inputs: Vec<InputReport>,
+}
+
+/// Wall time of a stage's parts in ms, for `run.json`'s `timings_ms` only.
+pub type Timings = Vec<(&'static str, u128)>;
+
 #[cfg(test)]
 mod money_tests {
     use super::*;
-    use crate::reconcile::hash::HashMap;
+    use crate::hash::HashMap;
 
     #[test]
     fn money_rounds_half_away_from_zero_and_groups_for_people() {

@@ -6,13 +6,7 @@
 
 use std::fmt;
 
-/// Which kind of table a file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TableKind {
-    Invoices,
-    Payments,
-    Clients,
-}
+pub use crate::model::{Field, TableKind};
 
 impl TableKind {
     #[must_use]
@@ -83,60 +77,6 @@ impl fmt::Display for TableKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// One column arrears understands. The config names it by [`Field::key`] under
-/// `[invoices.columns]`, `[payments.columns]` or `[clients.columns]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Field {
-    // invoices
-    Number,
-    ClientId,
-    ClientName,
-    InvoiceDate,
-    Amount,
-    DueDate,
-    Currency,
-    Email,
-    DocType,
-    Reference,
-    Disputed,
-    AmountPaid,
-    // payments
-    PaymentDate,
-    PaymentAmount,
-    PaymentId,
-    PaymentClientId,
-    Payer,
-    Memo,
-    Method,
-    PaymentCurrency,
-    /// Tax withheld at source from this payment (a receipt of the unified file, a bank export
-    /// that shows it); SPEC section 11.
-    Withheld,
-    /// The money-out column of a bank export with separate credit and debit columns: mapped so
-    /// that a debit line is told apart from an empty one, never read as a payment.
-    Debit,
-    // clients
-    Id,
-    Name,
-    Type,
-    ClientEmail,
-    Phone,
-    Address,
-    Language,
-    Terms,
-    Contact,
-    Collector,
-    FlagDisputed,
-    DoNotRemind,
-    FinancialTrouble,
-    Complaints,
-    LastContact,
-    PromisedDate,
-    Notes,
-    /// The client's withholding-tax rate at source, in percent (SPEC section 11).
-    Withholding,
 }
 
 impl Field {

@@ -32,15 +32,16 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::config::Config;
+pub use crate::model::{InputReport, Ledger};
 // The fast hasher of reconciliation: ingest's maps are keyed by invoice numbers, payment ids and
 // client names from the user's own files, and none is iterated in an order that reaches an
 // output (issues are sorted before they are written).
+use crate::hash::HashMap;
 use crate::model::{
     round_money, Client, ClientFlags, DateOrder, DocKind, Interner, Invoice, Issue, Origin,
-    Payment, Place, Severity,
+    Payment, Place, Severity, Timings,
 };
 use crate::normalize;
-use crate::reconcile::hash::HashMap;
 use field::{Field, TableKind};
 use header::HeaderMatch;
 use table::{Cell, RawTable};
@@ -50,53 +51,6 @@ use clients::*;
 use invoices::*;
 use payments::*;
 use row::*;
-
-/// How one input file (or one sheet of it) was understood.
-#[derive(Clone, Debug, Default)]
-pub struct InputReport {
-    pub kind: Option<TableKind>,
-    pub path: PathBuf,
-    /// File name as shown in messages.
-    pub file: String,
-    pub sheet: Option<String>,
-    /// Hex SHA-256 of the file's bytes.
-    pub sha256: String,
-    /// 1-based row number of the header row; `None` when no header was found.
-    pub header_row: Option<u32>,
-    /// Which header each field was read from.
-    pub mapping: Vec<(Field, String)>,
-    /// The headers of the header row that map to no field: their columns are not read.
-    pub unmapped: Vec<String>,
-    /// For a bank statement: its accounts, currencies, period and entries of each kind.
-    pub statement: Option<statement::StatementSummary>,
-    /// Per date column: the order used (`day-first`, `month-first`, or `mixed` for a column
-    /// that proves both) and whether the data decided it (`false` = the configured default).
-    pub date_orders: Vec<(String, String, bool)>,
-    /// Encoding and delimiter of a text file.
-    pub text_format: Option<String>,
-    /// Non-blank data rows below the header.
-    pub rows: usize,
-    /// Rows that became an invoice, payment or client.
-    pub used: usize,
-    /// Rows left out because of an error-level issue.
-    pub rejected: usize,
-    /// Identical duplicate rows counted once.
-    pub duplicates: usize,
-    /// Rows that hold no document by design (a totals line, a debit line of a bank export),
-    /// each listed as a warning.
-    pub ignored: usize,
-}
-
-/// Everything ingest produces: typed rows, the issues found, and how each input was read.
-#[derive(Clone, Debug, Default)]
-pub struct Ledger {
-    pub invoices: Vec<Invoice>,
-    pub payments: Vec<Payment>,
-    /// Every client by key: from the clients table, plus those known only from invoices.
-    pub clients: BTreeMap<String, Client>,
-    pub issues: Vec<Issue>,
-    pub inputs: Vec<InputReport>,
-}
 
 /// What stops ingest: a file that cannot be read, or a table whose required columns are not
 /// there. Problems in single rows are never errors; they are [`Issue`]s.
@@ -167,7 +121,7 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 ///
 /// # Errors
 /// As [`ingest`].
-pub fn ingest_timed(config: &Config) -> Result<(Ledger, crate::reconcile::Timings), IngestError> {
+pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
     for kind in [TableKind::Invoices, TableKind::Payments] {
         if config.inputs.files(kind).is_empty() {
             return Err(IngestError::NoInput {

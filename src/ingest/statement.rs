@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 use super::field::{Field, TableKind};
 use super::header::HeaderMatch;
 use super::table::{Cell, RawTable};
+pub use crate::model::StatementSummary;
 use crate::model::{Issue, Severity};
 
 /// Whether money came in or went out of the account.
@@ -120,23 +121,6 @@ pub struct Generated {
     pub format: String,
     /// For a bank statement, what it covers; `None` for other structured files.
     pub statement: Option<StatementSummary>,
-}
-
-/// What one statement file covers, for `arrears check` and `run.json`: its accounts,
-/// currencies, period and how many entries of each kind it holds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct StatementSummary {
-    pub accounts: Vec<String>,
-    pub currencies: Vec<String>,
-    /// The first and last entry dates.
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    /// Booked credits (the candidates for payments), booked debits (ignored), reversals, and
-    /// pending or information-only entries (ignored).
-    pub credits: usize,
-    pub debits: usize,
-    pub reversals: usize,
-    pub pending: usize,
 }
 
 impl StatementSummary {

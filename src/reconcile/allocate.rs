@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound::{Excluded, Included};
 use std::sync::Arc;
 
-use super::hash::HashMap;
+use crate::hash::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
@@ -44,7 +44,7 @@ use super::{
     Allocation, AllocationRule, AllocationSource, Balance, OpenItem, Settlement, Unapplied,
 };
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{
     format_money, minor_digits, round_money, DocKind, Invoice, Issue, Payment, Severity,
 };

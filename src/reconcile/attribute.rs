@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::hash::{address, HashMap, HashSet};
+use crate::hash::{address, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -33,7 +33,7 @@ use super::fuzzy::{FuzzyIndex, FuzzyOutcome};
 use super::memo::{scan_memo, Number, NumberSet};
 use super::rf;
 use super::{Attribution, AttributionRule};
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{DocKind, Payment};
 use crate::normalize::{invoice_key, name_key};
 

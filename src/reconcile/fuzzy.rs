@@ -22,7 +22,7 @@
 
 use std::cmp::Ordering;
 
-use super::hash::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use crate::normalize::lcs_len;
 
 /// Lowest similarity that can matter (0.85 = 17/20): the acceptance threshold minus the margin.

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use super::hash::HashMap;
+use crate::hash::HashMap;
 
 use rust_decimal::Decimal;
 
 use super::allocate::prepaid_term;
 use super::{AllocationSource, Balance, InvariantCheck, ReconcileError, Reconciliation};
-use crate::ingest::Ledger;
 use crate::model::DocKind;
+use crate::model::Ledger;
 
 fn fail(client: &str, currency: &str, detail: String) -> ReconcileError {
     ReconcileError::Invariant {

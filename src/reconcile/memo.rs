@@ -36,7 +36,7 @@
 
 use std::collections::hash_map::Entry;
 
-use super::hash::HashMap;
+use crate::hash::HashMap;
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 

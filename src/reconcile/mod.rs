@@ -21,7 +21,6 @@ mod allocate;
 mod attribute;
 mod exact_set;
 mod fuzzy;
-pub(crate) mod hash;
 mod invariants;
 mod memo;
 pub mod rf;
@@ -38,7 +37,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::model::{Ledger, Timings};
 use allocate::{allocate_client, ClientOutcome, ClientWork};
 
 /// Memo scanning for fuzz targets and property tests outside the crate: the invoice keys that
@@ -283,9 +282,6 @@ impl Reconciliation {
     }
 }
 
-/// Wall time of a stage's parts in ms, for `run.json`'s `timings_ms` only.
-pub type Timings = Vec<(&'static str, u128)>;
-
 /// Reconciliation found a contradiction in its own arithmetic: a bug, never a data problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -301,18 +297,20 @@ pub enum ReconcileError {
 /// The index in `work` of the work of `client`, found by the address of its key in `slots`,
 /// added when it is new.
 fn work_slot<'a>(
-    slots: &mut hash::HashMap<usize, usize>,
+    slots: &mut crate::hash::HashMap<usize, usize>,
     work: &mut Vec<ClientWork<'a>>,
     client: &'a Arc<str>,
 ) -> usize {
-    *slots.entry(hash::address(client)).or_insert_with(|| {
-        work.push(ClientWork {
-            client,
-            docs: Vec::new(),
-            payments: Vec::new(),
-        });
-        work.len() - 1
-    })
+    *slots
+        .entry(crate::hash::address(client))
+        .or_insert_with(|| {
+            work.push(ClientWork {
+                client,
+                docs: Vec::new(),
+                payments: Vec::new(),
+            });
+            work.len() - 1
+        })
 }
 
 /// Reconciles the ledger as of `as_of`: attributes every payment of the run to a client,
@@ -360,7 +358,7 @@ pub fn reconcile_timed(
     // client's key: ingest shares one copy of each key among its invoices, and attribution
     // hands out the same copies. Hashing an address instead of the text spares a cache miss on
     // the text for each of two million documents. Put in client order once, below.
-    let mut slots: hash::HashMap<usize, usize> = hash::HashMap::default();
+    let mut slots: crate::hash::HashMap<usize, usize> = crate::hash::HashMap::default();
     let mut work: Vec<ClientWork<'_>> = Vec::new();
     for (i, inv) in ledger.invoices.iter().enumerate() {
         if invoice_in_run[i] {

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use super::safe_text;
 use crate::classify::{bucket_columns, join_reasons, Classification};
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{format_money, Issue};
 use crate::reconcile::Reconciliation;
 

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::classify::Classification;
 use crate::history::Changes;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::reconcile::{InvariantCheck, Reconciliation};
 
 /// The results of the computing stages of one run.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::classify::Classification;
 use crate::config::Config;
 use crate::ingest::source::hex;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{format_money, DocKind, Severity};
 use crate::reconcile::{AllocationRule, InvariantCheck, Reconciliation};
 

@@ -34,9 +34,9 @@ use rust_xlsxwriter::{
 use super::workbook_text;
 use crate::classify::{join_reasons, Risk};
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::hash::HashMap;
+use crate::model::Ledger;
 use crate::model::{format_money, minor_digits, round_money};
-use crate::reconcile::hash::HashMap;
 use crate::reconcile::{AllocationSource, Reconciliation};
 use crate::report::Input;
 

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::classify::{Classification, Letter};
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{minor_digits, round_money, Terms};
 
 use super::format::{date, money, short_date};

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::classify::{Classification, Letter};
 use crate::config::Config;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::report::csv::CsvOut;
 
 pub use templates::{TemplateError, Templates};

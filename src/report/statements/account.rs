@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::classify::Classification;
-use crate::ingest::Ledger;
+use crate::model::Ledger;
 use crate::model::{format_money, DocKind, Invoice};
 use crate::reconcile::{Allocation, AllocationSource, InvariantCheck, Reconciliation};
 
@@ -242,8 +242,8 @@ impl Accounts {
     /// Groups the run's documents and balance-moving allocations by client and currency.
     #[must_use]
     pub fn build(ledger: &Ledger, recon: &Reconciliation, as_of: NaiveDate) -> Accounts {
-        let mut at: crate::reconcile::hash::HashMap<(Arc<str>, Arc<str>), usize> =
-            crate::reconcile::hash::HashMap::default();
+        let mut at: crate::hash::HashMap<(Arc<str>, Arc<str>), usize> =
+            crate::hash::HashMap::default();
         let mut list: Vec<Account> = Vec::new();
         let mut slot = |client: &Arc<str>, currency: &Arc<str>, list: &mut Vec<Account>| {
             *at.entry((Arc::clone(client), Arc::clone(currency)))

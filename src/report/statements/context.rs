@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::classify::{Classification, ClientSummary};
-use crate::ingest::Ledger;
 use crate::model::DocKind;
+use crate::model::Ledger;
 use crate::reconcile::Reconciliation;
 use crate::report::letters::context::{ClientBlock, CompanyBlock};
 use crate::report::letters::format::{date, money, short_date};
