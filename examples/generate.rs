@@ -21,7 +21,26 @@
 //! one transfer, part of an invoice, a little more than an invoice, in advance, early with the 2 %
 //! discount, with no memo but the payer's name, with a misspelt payer name, or from an unknown
 //! payer. `--bad-rows N` adds rows that must become issues.
+//!
+//! `--payments-format camt|mt940|ofx` writes the bank export as a bank statement instead of a
+//! table (default: the same as `--format`): a CAMT.053 statement (`payments.xml`,
+//! camt.053.001.08, one `Ntry` per payment with its `AcctSvcrRef`, end-to-end id, debtor and
+//! `Ustrd` memo), an MT940 statement (`payments.sta`, `:61:` with the bank reference after `//`
+//! and a structured `:86:`: purpose in `?20`-`?29`, name in `?32`/`?33`, UTF-8 text kept as
+//! written) or an OFX 2.x download (`payments.ofx`). One statement (account) per currency, ILS
+//! first. The payments are those of the table for the same arguments (ids, dates, amounts,
+//! payers, memos; the bad rows as an unreadable date or amount), so a run on either gives the
+//! same clients, open items and allocations; the statements also hold a bank fee, a transfer
+//! out and (CAMT, MT940) a returned transfer with its reversal, which arrears ignores.
+//!
+//! `--messy` is for memory benchmarks: every payment's payer spelt its own way (typos, legal
+//! suffixes such as Ltd or בע"מ, initials, most with the paying bank and account; a third are
+//! payers no client is called like), memos of 60-140 characters in Hebrew and English (with
+//! the invoice numbers the tidy memo had, none or several), and invoice descriptions of the same
+//! length. It draws from a random stream of its own, so amounts, dates and which invoices are
+//! paid stay those of the tidy month with the same seed.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::error::Error;
 use std::fmt::Write as _;
@@ -54,6 +73,17 @@ struct Args {
     /// File format of the three exports (ignored with --sample, which has its own layout).
     #[arg(long, value_enum, default_value_t = OutFormat::Csv)]
     format: OutFormat,
+    /// File format of the bank export: a table (csv, xlsx) or a bank statement: camt
+    /// (CAMT.053, payments.xml), mt940 (payments.sta) or ofx (OFX 2.x, payments.ofx).
+    /// Default: the same as --format. Ignored with --sample.
+    #[arg(long, value_enum)]
+    payments_format: Option<PayFormat>,
+    /// Messy text for memory benchmarks: every payment's payer spelt its own way (typos,
+    /// legal suffixes, initials, the paying account; a third from payers no client is called
+    /// like), memos of 60-140 characters, and long invoice descriptions. The amounts, dates
+    /// and invoices paid are those of the tidy month with the same seed.
+    #[arg(long)]
+    messy: bool,
     /// The month-end the data is designed for: invoices span the six months before it.
     #[arg(long, default_value = "2026-11-30", value_parser = parse_date)]
     as_of: NaiveDate,
@@ -89,12 +119,66 @@ impl OutFormat {
     }
 }
 
+/// What the bank export is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PayFormat {
+    Csv,
+    Xlsx,
+    /// A CAMT.053 statement (camt.053.001.08), one `Ntry` per payment.
+    Camt,
+    /// An MT940 statement with structured `:86:` fields.
+    Mt940,
+    /// An OFX 2.x (XML) download.
+    Ofx,
+}
+
+impl PayFormat {
+    fn of(format: OutFormat) -> PayFormat {
+        match format {
+            OutFormat::Csv => PayFormat::Csv,
+            OutFormat::Xlsx => PayFormat::Xlsx,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            PayFormat::Csv => "payments.csv",
+            PayFormat::Xlsx => "payments.xlsx",
+            PayFormat::Camt => "payments.xml",
+            PayFormat::Mt940 => "payments.sta",
+            PayFormat::Ofx => "payments.ofx",
+        }
+    }
+
+    /// The table format, for csv and xlsx.
+    fn table(self) -> Option<OutFormat> {
+        match self {
+            PayFormat::Csv => Some(OutFormat::Csv),
+            PayFormat::Xlsx => Some(OutFormat::Xlsx),
+            PayFormat::Camt | PayFormat::Mt940 | PayFormat::Ofx => None,
+        }
+    }
+}
+
 fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    run(std::env::args_os())
+}
+
+/// The generator with its command line (`generate --out DIR ...`); the integration tests
+/// call it this way. Bad arguments print clap's message and exit, as on the command line.
+///
+/// # Errors
+/// A file that cannot be read or written.
+pub fn run<I, T>(command_line: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = Args::parse_from(command_line);
     std::fs::create_dir_all(&args.out)?;
     let started = std::time::Instant::now();
     if let Some(path) = &args.from_ibm {
@@ -1101,6 +1185,8 @@ struct Gen<'a> {
     cn_seq: (i32, u32),
     plain_seq: u32,
     width: usize,
+    /// With --messy: its own stream, so the tidy month's plan (and bytes) stay as they are.
+    messy: Option<Rng>,
 }
 
 /// Sample clients with a scripted oldest open invoice: (client index, days overdue).
@@ -1142,6 +1228,7 @@ fn generate(args: &Args) -> Result<()> {
         cn_seq: (0, 0),
         plain_seq: 30_000,
         width,
+        messy: (args.messy && !args.sample).then(|| Rng::new(args.seed, 3)),
     };
     let layout = Layout::new(args);
     let invoice_rows = generator.write_invoices(&layout)?;
@@ -1202,7 +1289,7 @@ struct Layout {
     payments: String,
     clients: String,
     inv_format: OutFormat,
-    pay_format: OutFormat,
+    pay_format: PayFormat,
     cli_format: OutFormat,
     company: &'static str,
 }
@@ -1215,18 +1302,21 @@ impl Layout {
                 payments: format!("bank-{}-{:02}.csv", args.as_of.year(), args.as_of.month()),
                 clients: "clients.xlsx".into(),
                 inv_format: OutFormat::Xlsx,
-                pay_format: OutFormat::Csv,
+                pay_format: PayFormat::Csv,
                 cli_format: OutFormat::Xlsx,
                 company: "Gilboa Information Systems Ltd",
             }
         } else {
             let ext = args.format.ext();
+            let pay_format = args
+                .payments_format
+                .unwrap_or_else(|| PayFormat::of(args.format));
             Layout {
                 invoices: format!("invoices.{ext}"),
-                payments: format!("payments.{ext}"),
+                payments: pay_format.file_name().to_string(),
                 clients: format!("clients.{ext}"),
                 inv_format: args.format,
-                pay_format: args.format,
+                pay_format,
                 cli_format: args.format,
                 company: "Acme Accounting",
             }
@@ -1401,7 +1491,10 @@ impl Gen<'_> {
             })
             .into(),
         ));
-        row.push(Val::Text(description.into()));
+        row.push(Val::Text(match &mut self.messy {
+            Some(messy) => messy_description(messy, description, hebrew),
+            None => description.into(),
+        }));
         let text = self.amount_text(amount, cur);
         row.push(Val::Money(amount, text));
         row.push(Val::Text(self.currency_text(cur).into()));
@@ -1844,22 +1937,31 @@ impl Gen<'_> {
     }
 
     fn write_payments(&mut self, layout: &Layout) -> Result<u64> {
-        let title = vec![
-            "תנועות בחשבון 12-532-284610".to_string(),
-            format!("הופק ב-{}", dmy(self.as_of, '/')),
-        ];
-        let mut table = Table::create(
-            self.args.out.join(&layout.payments),
-            layout.pay_format,
-            true,
-            &title,
-            BANK_HEADER,
-            "תנועות",
-            true,
-            !self.args.sample,
-        )?;
-        table.widen(2, 44.0)?;
-        table.widen(3, 30.0)?;
+        let path = self.args.out.join(&layout.payments);
+        let mut sink = match layout.pay_format.table() {
+            Some(format) => {
+                let title = vec![
+                    "תנועות בחשבון 12-532-284610".to_string(),
+                    format!("הופק ב-{}", dmy(self.as_of, '/')),
+                ];
+                let mut table = Table::create(
+                    path,
+                    format,
+                    true,
+                    &title,
+                    BANK_HEADER,
+                    "תנועות",
+                    true,
+                    !self.args.sample,
+                )?;
+                table.widen(2, 44.0)?;
+                table.widen(3, 30.0)?;
+                BankSink::Table(Box::new(table))
+            }
+            None => {
+                BankSink::Statement(StatementFile::create(path, layout.pay_format, self.as_of)?)
+            }
+        };
         let mut order: Vec<u32> = (0..u32::try_from(self.pays.len())?)
             .filter(|&i| !self.pays[i as usize].removed)
             .collect();
@@ -1889,27 +1991,37 @@ impl Gen<'_> {
             } else {
                 plain_amount(pay.amount)
             };
-            let mut values = vec![
-                Val::Date(day(self.as_of, pay.date)),
-                Val::Text(reference.to_string()),
-                Val::Text(memo),
-                Val::Text(payer),
-                Val::Money(pay.amount, amount),
-                Val::Text((if cur == Cur::Ils { "ש\"ח" } else { "USD" }).into()),
-            ];
-            table.row(&values)?;
+            let (payer, memo) = match &mut self.messy {
+                Some(messy) => (
+                    messy_payer(messy, &payer, hebrew),
+                    messy_memo(messy, &memo, hebrew),
+                ),
+                None => (payer, memo),
+            };
+            let mut row = BankRow {
+                date: day(self.as_of, pay.date),
+                reference: reference.to_string(),
+                memo,
+                payer,
+                cents: pay.amount,
+                amount_text: amount,
+                cur,
+                bad_date: false,
+                bad_amount: false,
+            };
+            sink.row(&row)?;
             for &(_, kind) in bad_payment_rows.iter().filter(|(at, _)| *at == row_index) {
                 reference += 1;
-                values[1] = Val::Text(reference.to_string());
+                row.reference = reference.to_string();
                 if kind == 5 {
-                    values[0] = Val::Text(format!("31/02/{}", self.as_of.year()));
+                    row.bad_date = true;
                 } else {
-                    values[4] = Val::Text("abc".into());
+                    row.bad_amount = true;
                 }
-                table.row(&values)?;
+                sink.row(&row)?;
             }
         }
-        table.finish(self.as_of)
+        sink.finish(self.as_of)
     }
 
     fn write_clients(&mut self, layout: &Layout) -> Result<u64> {
@@ -2130,6 +2242,748 @@ payment_methods = [
 ]
 signature = "Accounts department, Gilboa Information Systems Ltd"
 "#;
+
+// ---------------------------------------------------------------------------------------------
+// The bank export: a table or a bank statement
+
+/// One row of the bank export as generated, whatever it is written as.
+struct BankRow {
+    date: NaiveDate,
+    /// The bank's reference: the payment id in every format.
+    reference: String,
+    memo: String,
+    payer: String,
+    cents: i64,
+    /// The amount as a table shows it.
+    amount_text: String,
+    cur: Cur,
+    /// A row that must become an issue: its date or its amount cannot be read.
+    bad_date: bool,
+    bad_amount: bool,
+}
+
+enum BankSink {
+    Table(Box<Table>),
+    Statement(StatementFile),
+}
+
+impl BankSink {
+    fn row(&mut self, row: &BankRow) -> Result<()> {
+        match self {
+            BankSink::Table(table) => {
+                let date = if row.bad_date {
+                    Val::Text(format!("31/02/{}", row.date.year()))
+                } else {
+                    Val::Date(row.date)
+                };
+                let amount = if row.bad_amount {
+                    Val::Text("abc".into())
+                } else {
+                    Val::Money(row.cents, row.amount_text.clone())
+                };
+                table.row(&[
+                    date,
+                    Val::Text(row.reference.clone()),
+                    Val::Text(row.memo.clone()),
+                    Val::Text(row.payer.clone()),
+                    amount,
+                    Val::Text((if row.cur == Cur::Ils { "ש\"ח" } else { "USD" }).into()),
+                ])
+            }
+            BankSink::Statement(file) => file.payment(row),
+        }
+    }
+
+    fn finish(self, as_of: NaiveDate) -> Result<u64> {
+        match self {
+            BankSink::Table(table) => table.finish(as_of),
+            BankSink::Statement(file) => file.finish(),
+        }
+    }
+}
+
+/// One booking of a statement: a payment, or one of the few entries a statement holds
+/// besides them (bank fees, a transfer out, a credit and its reversal), which arrears
+/// ignores with a warning.
+struct Booking<'a> {
+    date: NaiveDate,
+    cents: i64,
+    credit: bool,
+    reversal: bool,
+    id: &'a str,
+    end_to_end: &'a str,
+    /// The debtor of a credit, the creditor of a debit.
+    party: Option<&'a str>,
+    memo: Option<&'a str>,
+    bad_date: bool,
+    bad_amount: bool,
+}
+
+/// One account (one currency) of a statement file: its bookings go to a part file first,
+/// because the statement's header names its period and the closing balance follows them.
+struct Section {
+    cur: Cur,
+    part: PathBuf,
+    out: BufWriter<File>,
+    /// Bookings written, payments among them, and the net movement in minor units.
+    bookings: u64,
+    payments: u64,
+    net: i64,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// A bank statement written as CAMT.053, MT940 or OFX 2.x: one statement (account) per
+/// currency, ILS first, each booking in date order.
+struct StatementFile {
+    path: PathBuf,
+    format: PayFormat,
+    as_of: NaiveDate,
+    sections: Vec<Section>,
+}
+
+/// The statement's accounts, per currency: (IBAN, bank-branch-account).
+fn account_of(cur: Cur) -> (&'static str, &'static str) {
+    match cur {
+        Cur::Ils => ("IL620125320000000284610", "12-532-284610"),
+        Cur::Usd => ("IL080125320000000284699", "12-532-284699"),
+    }
+}
+
+/// `&`, `<` and `>` escaped for XML text.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.contains(['&', '<', '>']) {
+        Cow::Owned(
+            text.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// An MT940 amount: a decimal comma, no sign.
+fn mt940_amount(cents: i64) -> String {
+    format!("{},{:02}", cents.abs() / 100, cents.abs() % 100)
+}
+
+/// Splits `text` into pieces of at most `width` characters.
+fn chunks(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
+}
+
+/// Writes an MT940 field cut into lines of at most 65 characters, as banks do (the
+/// structured `:86:` subfields are read with the lines joined, so any cut is safe). A
+/// continuation line never reads as a tag, an envelope or the end of a statement.
+fn mt940_field(out: &mut impl Write, first: &str, text: &str) -> Result<()> {
+    let chars: Vec<char> = format!("{first}{text}").chars().collect();
+    let mut at = 0;
+    let mut line = 0;
+    while at < chars.len() {
+        let mut end = (at + 65).min(chars.len());
+        while end > at + 1 && end < chars.len() && !safe_line_start(&chars[end..]) {
+            end -= 1;
+        }
+        let piece: String = chars[at..end].iter().collect();
+        if line > 0 && !safe_line_start(&chars[at..]) {
+            return Err(format!("cannot cut an MT940 field safely: {piece}").into());
+        }
+        // CRLF line ends, as most banks write them.
+        write!(out, "{piece}\r\n")?;
+        at = end;
+        line += 1;
+    }
+    Ok(())
+}
+
+/// Whether a line starting with `rest` continues the field before it.
+fn safe_line_start(rest: &[char]) -> bool {
+    let head: String = rest.iter().take(6).collect();
+    let tag_like = head.starts_with(':')
+        && head.chars().nth(1).is_some_and(char::is_alphanumeric)
+        && head.chars().nth(2).is_some_and(char::is_alphanumeric)
+        && (head.chars().nth(3) == Some(':') || head.chars().nth(4) == Some(':'));
+    let line: String = rest.iter().take(66).collect();
+    let line = line.trim_end();
+    !(tag_like || head.starts_with('{') || head.starts_with("-}") || line == "-")
+}
+
+impl StatementFile {
+    fn create(path: PathBuf, format: PayFormat, as_of: NaiveDate) -> Result<StatementFile> {
+        Ok(StatementFile {
+            path,
+            format,
+            as_of,
+            sections: Vec::new(),
+        })
+    }
+
+    fn section(&mut self, cur: Cur) -> Result<&mut Section> {
+        let at = match self.sections.iter().position(|s| s.cur == cur) {
+            Some(at) => at,
+            None => {
+                let part = self.path.with_extension(format!("{}.part", cur.code()));
+                let out = BufWriter::with_capacity(1 << 20, File::create(&part)?);
+                self.sections.push(Section {
+                    cur,
+                    part,
+                    out,
+                    bookings: 0,
+                    payments: 0,
+                    net: 0,
+                    from: None,
+                    to: None,
+                });
+                self.sections.sort_by_key(|s| s.cur != Cur::Ils);
+                self.sections
+                    .iter()
+                    .position(|s| s.cur == cur)
+                    .ok_or("section just added")?
+            }
+        };
+        Ok(&mut self.sections[at])
+    }
+
+    /// A payment, and around the first ones of the ILS account the entries arrears must
+    /// ignore: a bank fee, a credit and its reversal, a transfer out.
+    fn payment(&mut self, row: &BankRow) -> Result<()> {
+        let format = self.format;
+        let e2e = format!("E2E{}", row.reference);
+        let section = self.section(row.cur)?;
+        section.payments += 1;
+        let payment = Booking {
+            date: row.date,
+            cents: row.cents,
+            credit: true,
+            reversal: false,
+            id: &row.reference,
+            end_to_end: &e2e,
+            party: Some(&row.payer),
+            memo: Some(&row.memo)
+                .filter(|m| !m.is_empty())
+                .map(String::as_str),
+            bad_date: row.bad_date,
+            bad_amount: row.bad_amount,
+        };
+        section.booking(format, &payment)?;
+        if row.cur != Cur::Ils {
+            return Ok(());
+        }
+        let extra = |id, cents, credit, reversal, party, memo| Booking {
+            date: row.date,
+            cents,
+            credit,
+            reversal,
+            id,
+            end_to_end: "E2E-RETURNED-1",
+            party,
+            memo,
+            bad_date: false,
+            bad_amount: false,
+        };
+        match section.payments {
+            // OFX has no reversals: a returned transfer would be a payment there.
+            3 if format == PayFormat::Ofx => {}
+            1 => section.booking(
+                format,
+                &extra("FEE-1", 4_500, false, false, None, Some("עמלת ניהול חשבון")),
+            )?,
+            3 => {
+                let name = Some("Pacific Rim Traders");
+                let memo = Some("Transfer returned by the paying bank");
+                section.booking(format, &extra("RET-1", 123_400, true, false, name, memo))?;
+                let memo = Some("Return of transfer RET-1");
+                section.booking(format, &extra("RET-2", 123_400, false, true, name, memo))?;
+            }
+            5 => section.booking(
+                format,
+                &extra(
+                    "OUT-1",
+                    850_000,
+                    false,
+                    false,
+                    Some("ארנונה עיריית תל אביב-יפו"),
+                    Some("תשלום ארנונה לתקופה 11/2026"),
+                ),
+            )?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Puts the parts together under their headers and removes them.
+    fn finish(mut self) -> Result<u64> {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&self.path)?);
+        let created = format!("{}T20:00:00", self.as_of);
+        let stamp = self.as_of.format("%Y%m%d").to_string();
+        match self.format {
+            PayFormat::Camt => write!(
+                out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                 <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\" \
+                 xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n\
+                 \x20 <BkToCstmrStmt>\n\
+                 \x20   <GrpHdr>\n\
+                 \x20     <MsgId>POALILIT-{stamp}</MsgId>\n\
+                 \x20     <CreDtTm>{created}</CreDtTm>\n\
+                 \x20   </GrpHdr>\n"
+            )?,
+            PayFormat::Ofx => write!(
+                out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n\
+                 <?OFX OFXHEADER=\"200\" VERSION=\"220\" SECURITY=\"NONE\" OLDFILEUID=\"NONE\" \
+                 NEWFILEUID=\"NONE\"?>\n\
+                 <OFX>\n\
+                 \x20 <SIGNONMSGSRSV1>\n\
+                 \x20   <SONRS>\n\
+                 \x20     <STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n\
+                 \x20     <DTSERVER>{stamp}200000</DTSERVER>\n\
+                 \x20     <LANGUAGE>HEB</LANGUAGE>\n\
+                 \x20     <FI><ORG>Bank Hapoalim</ORG><FID>12</FID></FI>\n\
+                 \x20   </SONRS>\n\
+                 \x20 </SIGNONMSGSRSV1>\n\
+                 \x20 <BANKMSGSRSV1>\n"
+            )?,
+            _ => {}
+        }
+        let mut rows = 0;
+        for (number, section) in self.sections.iter_mut().enumerate() {
+            section.out.flush()?;
+            rows += section.payments;
+            let (iban, account) = account_of(section.cur);
+            let ccy = section.cur.code();
+            let from = section.from.unwrap_or(self.as_of);
+            let to = section.to.unwrap_or(self.as_of);
+            let closing = 1_000_000 + section.net;
+            let sign = if closing < 0 { "DBIT" } else { "CRDT" };
+            match self.format {
+                PayFormat::Camt => write!(
+                    out,
+                    "    <Stmt>\n\
+                     \x20     <Id>{account}-{stamp}</Id>\n\
+                     \x20     <ElctrncSeqNb>{}</ElctrncSeqNb>\n\
+                     \x20     <CreDtTm>{created}</CreDtTm>\n\
+                     \x20     <FrToDt><FrDtTm>{from}T00:00:00</FrDtTm><ToDtTm>{to}T23:59:59</ToDtTm></FrToDt>\n\
+                     \x20     <Acct>\n\
+                     \x20       <Id><IBAN>{iban}</IBAN></Id>\n\
+                     \x20       <Ccy>{ccy}</Ccy>\n\
+                     \x20       <Svcr><FinInstnId><BICFI>POALILIT</BICFI></FinInstnId></Svcr>\n\
+                     \x20     </Acct>\n\
+                     \x20     <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"{ccy}\">{}</Amt>\
+                     <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{from}</Dt></Dt></Bal>\n\
+                     \x20     <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"{ccy}\">{}</Amt>\
+                     <CdtDbtInd>{sign}</CdtDbtInd><Dt><Dt>{to}</Dt></Dt></Bal>\n\
+                     \x20     <TxsSummry><TtlNtries><NbOfNtries>{}</NbOfNtries></TtlNtries></TxsSummry>\n",
+                    number + 1,
+                    plain_amount(1_000_000),
+                    plain_amount(closing.abs()),
+                    section.bookings,
+                )?,
+                PayFormat::Mt940 => write!(
+                    out,
+                    ":20:STMT{stamp}{:02}\r\n:25:{account}\r\n:28C:{}/1\r\n:60F:C{}{ccy}{}\r\n",
+                    number + 1,
+                    self.as_of.ordinal(),
+                    from.format("%y%m%d"),
+                    mt940_amount(1_000_000),
+                )?,
+                PayFormat::Ofx => write!(
+                    out,
+                    "    <STMTTRNRS>\n\
+                     \x20     <TRNUID>{}</TRNUID>\n\
+                     \x20     <STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n\
+                     \x20     <STMTRS>\n\
+                     \x20       <CURDEF>{ccy}</CURDEF>\n\
+                     \x20       <BANKACCTFROM><BANKID>12</BANKID><BRANCHID>532</BRANCHID>\
+                     <ACCTID>{}</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM>\n\
+                     \x20       <BANKTRANLIST>\n\
+                     \x20         <DTSTART>{}</DTSTART>\n\
+                     \x20         <DTEND>{}</DTEND>\n",
+                    number + 1,
+                    account.rsplit('-').next().unwrap_or(account),
+                    from.format("%Y%m%d"),
+                    to.format("%Y%m%d"),
+                )?,
+                PayFormat::Csv | PayFormat::Xlsx => {}
+            }
+            std::io::copy(&mut File::open(&section.part)?, &mut out)?;
+            std::fs::remove_file(&section.part)?;
+            match self.format {
+                PayFormat::Camt => out.write_all(b"    </Stmt>\n")?,
+                PayFormat::Mt940 => write!(
+                    out,
+                    ":62F:{}{}{ccy}{}\r\n-\r\n",
+                    if closing < 0 { 'D' } else { 'C' },
+                    to.format("%y%m%d"),
+                    mt940_amount(closing),
+                )?,
+                PayFormat::Ofx => write!(
+                    out,
+                    "        </BANKTRANLIST>\n\
+                     \x20       <LEDGERBAL><BALAMT>{}</BALAMT><DTASOF>{}</DTASOF></LEDGERBAL>\n\
+                     \x20     </STMTRS>\n\
+                     \x20   </STMTTRNRS>\n",
+                    plain_amount(closing),
+                    to.format("%Y%m%d"),
+                )?,
+                PayFormat::Csv | PayFormat::Xlsx => {}
+            }
+        }
+        match self.format {
+            PayFormat::Camt => out.write_all(b"  </BkToCstmrStmt>\n</Document>\n")?,
+            PayFormat::Ofx => out.write_all(b"  </BANKMSGSRSV1>\n</OFX>\n")?,
+            _ => {}
+        }
+        out.flush()?;
+        Ok(rows)
+    }
+}
+
+impl Section {
+    fn booking(&mut self, format: PayFormat, b: &Booking<'_>) -> Result<()> {
+        self.bookings += 1;
+        if !b.bad_amount && !b.bad_date {
+            self.net += if b.credit { b.cents } else { -b.cents };
+        }
+        self.from = Some(self.from.map_or(b.date, |d| d.min(b.date)));
+        self.to = Some(self.to.map_or(b.date, |d| d.max(b.date)));
+        let ccy = self.cur.code();
+        let out = &mut self.out;
+        match format {
+            PayFormat::Camt => {
+                let date = if b.bad_date {
+                    format!("{}-02-31", b.date.year())
+                } else {
+                    b.date.to_string()
+                };
+                let amount = if b.bad_amount {
+                    "abc".to_string()
+                } else {
+                    plain_amount(b.cents)
+                };
+                let (indicator, family, sub) = match (b.credit, b.reversal) {
+                    (true, _) => ("CRDT", "RCDT", "ESCT"),
+                    (false, true) => ("DBIT", "RCDT", "RRTN"),
+                    (false, false) => ("DBIT", "ICDT", "ESCT"),
+                };
+                write!(
+                    out,
+                    "      <Ntry>\n\
+                     \x20       <Amt Ccy=\"{ccy}\">{amount}</Amt>\n\
+                     \x20       <CdtDbtInd>{indicator}</CdtDbtInd>\n"
+                )?;
+                if b.reversal {
+                    out.write_all(b"        <RvslInd>true</RvslInd>\n")?;
+                }
+                write!(
+                    out,
+                    "        <Sts><Cd>BOOK</Cd></Sts>\n\
+                     \x20       <BookgDt><Dt>{date}</Dt></BookgDt>\n\
+                     \x20       <ValDt><Dt>{date}</Dt></ValDt>\n\
+                     \x20       <AcctSvcrRef>{}</AcctSvcrRef>\n\
+                     \x20       <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd>\
+                     <SubFmlyCd>{sub}</SubFmlyCd></Fmly></Domn></BkTxCd>\n",
+                    b.id
+                )?;
+                match (b.party, b.memo) {
+                    (None, Some(memo)) => writeln!(
+                        out,
+                        "        <AddtlNtryInf>{}</AddtlNtryInf>",
+                        xml_text(memo)
+                    )?,
+                    (party, memo) => {
+                        write!(
+                            out,
+                            "        <NtryDtls>\n\
+                             \x20         <TxDtls>\n\
+                             \x20           <Refs><AcctSvcrRef>{}</AcctSvcrRef>\
+                             <EndToEndId>{}</EndToEndId></Refs>\n",
+                            b.id, b.end_to_end
+                        )?;
+                        if let Some(party) = party {
+                            let role = if b.credit == b.reversal {
+                                "Cdtr"
+                            } else {
+                                "Dbtr"
+                            };
+                            writeln!(
+                                out,
+                                "            <RltdPties><{role}><Pty><Nm>{}</Nm></Pty></{role}></RltdPties>",
+                                xml_text(party)
+                            )?;
+                        }
+                        if let Some(memo) = memo {
+                            writeln!(
+                                out,
+                                "            <RmtInf><Ustrd>{}</Ustrd></RmtInf>",
+                                xml_text(memo)
+                            )?;
+                        }
+                        out.write_all(b"          </TxDtls>\n        </NtryDtls>\n")?;
+                    }
+                }
+                out.write_all(b"      </Ntry>\n")?;
+            }
+            PayFormat::Mt940 => {
+                let date = if b.bad_date {
+                    format!("{:02}0231", b.date.year() % 100)
+                } else {
+                    b.date.format("%y%m%d").to_string()
+                };
+                let amount = if b.bad_amount {
+                    "abc".to_string()
+                } else {
+                    mt940_amount(b.cents)
+                };
+                let mark = match (b.credit, b.reversal) {
+                    (true, false) => "C",
+                    (false, false) => "D",
+                    (false, true) => "RC",
+                    (true, true) => "RD",
+                };
+                let owner = if b.reversal || b.id.starts_with("RET") {
+                    b.end_to_end
+                } else {
+                    "NONREF"
+                };
+                write!(
+                    out,
+                    ":61:{date}{}{mark}{amount}NTRF{owner}//{}\r\n",
+                    date.get(2..).unwrap_or_default(),
+                    b.id
+                )?;
+                // Structured `:86:`: transaction code, booking text, the purpose in ?20-?29
+                // (then ?60-?63) of 27 characters each, the name in ?32 and ?33.
+                let mut info = String::from(if b.credit {
+                    "166?00זיכוי"
+                } else {
+                    "177?00חיוב"
+                });
+                for (k, piece) in chunks(b.memo.unwrap_or_default(), 27).iter().enumerate() {
+                    // Past ?63 the text runs on in the last subfield.
+                    match k {
+                        0..=9 => write!(info, "?{}", 20 + k)?,
+                        10..=13 => write!(info, "?{}", 50 + k)?,
+                        _ => {}
+                    }
+                    info.push_str(piece);
+                }
+                if let Some(party) = b.party {
+                    let name: Vec<char> = party.chars().collect();
+                    let (first, rest) = name.split_at(name.len().min(27));
+                    let _ = write!(info, "?32{}", first.iter().collect::<String>());
+                    if !rest.is_empty() {
+                        let _ = write!(info, "?33{}", rest.iter().collect::<String>());
+                    }
+                }
+                mt940_field(out, ":86:", &info)?;
+            }
+            PayFormat::Ofx => {
+                let date = if b.bad_date {
+                    format!("{}0231", b.date.year())
+                } else {
+                    b.date.format("%Y%m%d").to_string()
+                };
+                let amount = if b.bad_amount {
+                    "abc".to_string()
+                } else {
+                    plain_amount(if b.credit { b.cents } else { -b.cents })
+                };
+                let kind = match (b.credit, b.party) {
+                    (true, _) => "CREDIT",
+                    (false, None) => "SRVCHG",
+                    (false, Some(_)) => "DEBIT",
+                };
+                write!(
+                    out,
+                    "          <STMTTRN>\n\
+                     \x20           <TRNTYPE>{kind}</TRNTYPE>\n\
+                     \x20           <DTPOSTED>{date}</DTPOSTED>\n\
+                     \x20           <TRNAMT>{amount}</TRNAMT>\n\
+                     \x20           <FITID>{}</FITID>\n",
+                    b.id
+                )?;
+                if let Some(party) = b.party {
+                    writeln!(out, "            <NAME>{}</NAME>", xml_text(party))?;
+                }
+                if let Some(memo) = b.memo {
+                    writeln!(out, "            <MEMO>{}</MEMO>", xml_text(memo))?;
+                }
+                out.write_all(b"          </STMTTRN>\n")?;
+            }
+            PayFormat::Csv | PayFormat::Xlsx => {}
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messy text (--messy)
+
+#[rustfmt::skip]
+const MEMO_FILLERS_HE: &[&str] = &[
+    "העברה מחשבון בבנק לאומי סניף 800", "עבור שירותי הנהלת חשבונות", "לפי הסכם השירות",
+    "תשלום עבור חודש אוקטובר", "בהתאם לשיחה עם רו\"ח", "יתרת חוב מתקופה קודמת",
+    "העברה באמצעות אפליקציית הבנק", "ע\"ח דמי טיפול", "בברכה, מחלקת כספים",
+    "לפי דרישת תשלום מיום 15/10/2026", "פרטים נוספים בטלפון 03-5551234", "נא לאשר קבלה במייל",
+    "תשלום מרוכז של ספקים", "הועבר ע\"י רואה החשבון של החברה", "כולל מע\"מ כחוק",
+];
+#[rustfmt::skip]
+const MEMO_FILLERS_EN: &[&str] = &[
+    "Transfer from account ending 4471", "Ref. our PO dated 15/10/2026", "as agreed with your office",
+    "accounts payable run of the month", "for bookkeeping services", "balance of previous period",
+    "sent via online banking", "please confirm receipt by e-mail", "questions: tel 03-5551234",
+    "remittance advice to follow", "payment on behalf of the group", "incl. VAT as required",
+    "batch of supplier payments", "approved by the finance manager",
+];
+#[rustfmt::skip]
+const DESCRIPTION_FILLERS_HE: &[&str] = &[
+    "לפי הצעת מחיר מס' Q-2026-118", "עבור חודש נובמבר 2026", "כולל נסיעות והוצאות",
+    "בהתאם להסכם המסגרת מיום 01/03/2025", "שלב ב' של הפרויקט", "לפי דיווח שעות מצורף",
+    "הנחת לקוח ותיק 5% כלולה", "איש קשר: מנהלת הכספים", "יש לציין מספר הזמנה בתשלום",
+];
+#[rustfmt::skip]
+const DESCRIPTION_FILLERS_EN: &[&str] = &[
+    "per quotation Q-2026-118", "for the month of November 2026", "travel and expenses included",
+    "under the framework agreement of 01/03/2025", "phase two of the project",
+    "per the attached timesheet", "long-standing client discount of 5% applied",
+    "attention: finance manager", "please quote the purchase order when paying",
+];
+#[rustfmt::skip]
+const LEGAL_SUFFIXES_HE: &[&str] = &["בע\"מ", "בעמ", "בע''מ", "(1998) בע\"מ", "ושות'"];
+#[rustfmt::skip]
+const LEGAL_SUFFIXES_EN: &[&str] = &["Ltd", "Ltd.", "Limited", "Inc.", "LLC", "& Co", "Co. Ltd"];
+#[rustfmt::skip]
+const PAYING_BANKS: &[(&str, &str)] = &[
+    ("לאומי", "Leumi"), ("הפועלים", "Hapoalim"), ("דיסקונט", "Discount"), ("מזרחי", "Mizrahi"),
+    ("הבינלאומי", "FIBI"), ("ירושלים", "Jerusalem"),
+];
+
+/// `text`, with filler phrases before and after it, grown to 60-140 characters (never cut:
+/// the invoice numbers in it stay whole).
+fn padded(rng: &mut Rng, text: &str, he: &[&str], en: &[&str], hebrew: bool) -> String {
+    let target = usize::try_from(rng.range(60, 140)).unwrap_or(60);
+    let mut before: Vec<&str> = Vec::new();
+    let mut after: Vec<&str> = Vec::new();
+    let mut length = text.chars().count();
+    for _ in 0..12 {
+        if length >= target {
+            break;
+        }
+        // Mostly in the payer's language, sometimes in the other.
+        let in_hebrew = hebrew != rng.chance(0.15);
+        let filler = if in_hebrew {
+            *rng.pick(he)
+        } else {
+            *rng.pick(en)
+        };
+        let grown = length + filler.chars().count() + 2;
+        if grown > 140 || before.contains(&filler) || after.contains(&filler) {
+            continue;
+        }
+        if rng.chance(0.3) {
+            before.push(filler);
+        } else {
+            after.push(filler);
+        }
+        length = grown;
+    }
+    let mut parts = before;
+    if !text.is_empty() {
+        parts.push(text);
+    }
+    parts.extend(after);
+    parts.join(", ")
+}
+
+fn messy_memo(rng: &mut Rng, memo: &str, hebrew: bool) -> String {
+    padded(rng, memo, MEMO_FILLERS_HE, MEMO_FILLERS_EN, hebrew)
+}
+
+fn messy_description(rng: &mut Rng, description: &str, hebrew: bool) -> String {
+    padded(
+        rng,
+        description,
+        DESCRIPTION_FILLERS_HE,
+        DESCRIPTION_FILLERS_EN,
+        hebrew,
+    )
+}
+
+/// `name` without its legal suffix, with another one.
+fn with_suffix(rng: &mut Rng, name: &str, hebrew: bool) -> String {
+    let all = LEGAL_SUFFIXES_HE.iter().chain(LEGAL_SUFFIXES_EN);
+    let bare = all
+        .clone()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name)
+        .trim_end_matches([' ', ',']);
+    let suffix = if hebrew {
+        rng.pick(LEGAL_SUFFIXES_HE)
+    } else {
+        rng.pick(LEGAL_SUFFIXES_EN)
+    };
+    format!("{bare} {suffix}")
+}
+
+/// The first word cut to its initial: `D. Cohen`, `ד' כהן`.
+fn initials(name: &str, hebrew: bool) -> String {
+    match name.split_once(' ') {
+        Some((first, rest)) if !rest.is_empty() => {
+            let initial = first.chars().next().unwrap_or('X');
+            let mark = if hebrew { '\'' } else { '.' };
+            format!("{initial}{mark} {rest}")
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// A payer as one bank line shows it: a third of the time someone no client is called like,
+/// otherwise the client's payer spelt one of many ways; most lines also name the paying bank
+/// and account, so nearly every line's payer is a string of its own.
+fn messy_payer(rng: &mut Rng, payer: &str, hebrew: bool) -> String {
+    let mut name = if rng.chance(1.0 / 3.0) {
+        match rng.below(3) {
+            0 => {
+                let (first, _) = rng.pick(HE_FIRST);
+                let (last, _) = rng.pick(HE_LAST);
+                format!("{first} {last}")
+            }
+            1 => format!("{} {}", rng.pick(EN_FIRST), rng.pick(EN_LAST)),
+            _ => {
+                let (he, en) = brand(rng);
+                let (sector_he, sector_en) = rng.pick(SECTORS);
+                if hebrew {
+                    format!("{he} {sector_he} בע\"מ")
+                } else {
+                    format!("{en} {sector_en} Ltd")
+                }
+            }
+        }
+    } else {
+        match rng.below(6) {
+            0 => misspell(rng, payer),
+            1 => name_variant(rng, payer, hebrew),
+            2 => with_suffix(rng, payer, hebrew),
+            3 => initials(payer, hebrew),
+            4 => {
+                let suffixed = with_suffix(rng, payer, hebrew);
+                misspell(rng, &suffixed)
+            }
+            _ => payer.to_string(),
+        }
+    };
+    if rng.chance(0.7) {
+        let (bank_he, bank_en) = rng.pick(PAYING_BANKS);
+        let branch = rng.range(100, 999);
+        let account = rng.range(300_000, 999_999);
+        let bank = if hebrew { bank_he } else { bank_en };
+        let _ = write!(name, " - {bank} {branch}-{account}");
+    }
+    name
+}
 
 // ---------------------------------------------------------------------------------------------
 // IBM accounts-receivable sample

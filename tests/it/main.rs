@@ -5,6 +5,7 @@ mod bank_text;
 mod broken;
 mod crash;
 mod external;
+mod generated_statements;
 mod history;
 mod injection;
 mod letters;
