@@ -6,7 +6,7 @@ use super::*;
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_invoices(
     config: &Config,
-    table: &RawTable,
+    table: &mut RawTable,
     header: &HeaderMatch,
     report: &mut InputReport,
     report_index: usize,
@@ -25,7 +25,8 @@ pub(super) fn read_invoices(
     numbers.seen.reserve(rows.len());
     let parse =
         |row: &Row<'_>| (!is_totals_row(row, Number)).then(|| parse_invoice(config, row, &orders));
-    parse_in_order(&rows, parse, |row, parsed| {
+    let origins = rows.into_iter().map(|row| row.origin).collect();
+    parse_rows(table, header, origins, parse, |row, parsed| {
         match parsed {
             None => {
                 issues.push(row.issue(Severity::Warning, None, "totals row ignored"));

@@ -166,7 +166,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
             for result in located {
                 let located = result?;
                 ledger.issues.extend(located.issues);
-                for (table, header, mut report) in located.tables {
+                for (mut table, header, mut report) in located.tables {
                     report.sha256.clone_from(&located.sha256);
                     report.text_format.clone_from(&located.text_format);
                     let index = ledger.inputs.len();
@@ -183,7 +183,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
                         ),
                         TableKind::Invoices => read_invoices(
                             config,
-                            &table,
+                            &mut table,
                             &header,
                             report,
                             index,
@@ -195,7 +195,7 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
                         ),
                         TableKind::Payments => read_payments(
                             config,
-                            &table,
+                            &mut table,
                             &header,
                             report,
                             &mut texts,

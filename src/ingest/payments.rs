@@ -6,7 +6,7 @@ use super::*;
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_payments(
     config: &Config,
-    table: &RawTable,
+    table: &mut RawTable,
     header: &HeaderMatch,
     report: &mut InputReport,
     texts: &mut Interner,
@@ -28,7 +28,8 @@ pub(super) fn read_payments(
     let parse = |row: &Row<'_>| {
         (!is_totals_row(row, PaymentDate)).then(|| read_payment(config, row, &orders, &stem))
     };
-    parse_in_order(&rows, parse, |row, parsed| {
+    let origins = rows.into_iter().map(|row| row.origin).collect();
+    parse_rows(table, header, origins, parse, |row, parsed| {
         let Some(parsed) = parsed else {
             issues.push(row.issue(Severity::Warning, None, "totals row ignored"));
             report.ignored += 1;

@@ -308,28 +308,143 @@ pub(super) fn row_currency(
 /// parsed drafts of a million-row table are not all held at the same time.
 pub(super) const PARSE_CHUNK: usize = 1 << 16;
 
-/// Parses `rows` on all threads and hands each result to `finish` in row order. A chunk at a
-/// time: `finish` takes one chunk on this thread while the next chunk is being parsed, so the
-/// work that must follow row order (clients, shared texts, duplicates) overlaps the parsing,
-/// and only two chunks' drafts are held at once.
-pub(super) fn parse_in_order<'r, R: Sync, D: Send>(
-    rows: &'r [R],
-    parse: impl Fn(&R) -> D + Sync,
-    mut finish: impl FnMut(&'r R, D) + Send,
+/// Parses the data rows of `table` (those [`data_rows`] gave, by their origins) on all threads
+/// and hands each result to `finish` in row order. A chunk at a time: `finish` takes one chunk on
+/// this thread while the next chunk is being parsed, so the work that must follow row order
+/// (clients, shared texts, duplicates) overlaps the parsing, and only two chunks' drafts are held
+/// at once. Each chunk's cells are moved out of the table before it is parsed and freed once its
+/// rows are finished: a million-row table's cells are not all held next to all of its
+/// documents, which at a million payments with long memos was the run's peak of memory.
+pub(super) fn parse_rows<D: Send>(
+    table: &mut RawTable,
+    header: &HeaderMatch,
+    origins: Vec<Origin>,
+    parse: impl Fn(&Row<'_>) -> D + Sync,
+    mut finish: impl FnMut(&Row<'_>, D) + Send,
 ) {
-    let parse_chunk = |chunk: &'r [R]| (chunk, chunk.par_iter().map(&parse).collect::<Vec<D>>());
-    let mut chunks = rows.chunks(PARSE_CHUNK);
-    let mut current = chunks.next().map(parse_chunk);
-    while let Some((chunk, parsed)) = current {
-        let next = chunks.next();
+    let first_row = table.first_row;
+    let cells = &mut table.rows;
+    let mut origins = origins.into_iter();
+    // The next chunk: its origins, with the cells of those rows taken out of the table.
+    let mut take_chunk = move || -> Option<(Vec<Origin>, Vec<Vec<Cell>>)> {
+        let chunk: Vec<Origin> = origins.by_ref().take(PARSE_CHUNK).collect();
+        if chunk.is_empty() {
+            return None;
+        }
+        let taken = chunk
+            .iter()
+            .map(|origin| {
+                let index = usize::try_from(origin.row.saturating_sub(first_row)).ok();
+                index
+                    .and_then(|i| cells.get_mut(i))
+                    .map(std::mem::take)
+                    .unwrap_or_default()
+            })
+            .collect();
+        Some((chunk, taken))
+    };
+    fn rows_of<'a>(
+        origins: Vec<Origin>,
+        cells: &'a [Vec<Cell>],
+        header: &'a HeaderMatch,
+    ) -> Vec<Row<'a>> {
+        origins
+            .into_iter()
+            .zip(cells)
+            .map(|(origin, cells)| Row {
+                cells,
+                header,
+                origin,
+            })
+            .collect()
+    }
+    let parse_chunk = |(origins, cells): (Vec<Origin>, Vec<Vec<Cell>>)| {
+        let parsed: Vec<D> = rows_of(origins.clone(), &cells, header)
+            .par_iter()
+            .map(&parse)
+            .collect();
+        (origins, cells, parsed)
+    };
+    let mut current = take_chunk().map(parse_chunk);
+    while let Some((origins, cells, parsed)) = current {
+        let next = take_chunk();
         current = rayon::join(
             || {
-                for (row, draft) in chunk.iter().zip(parsed) {
+                for (row, draft) in rows_of(origins, &cells, header).iter().zip(parsed) {
                     finish(row, draft);
                 }
+                drop(cells);
             },
             || next.map(parse_chunk),
         )
         .1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table of `n` data rows under a header, with blank rows between some of them.
+    fn table(n: usize) -> RawTable {
+        let mut rows = vec![vec![Cell::Text("Number".into()), Cell::Text("Memo".into())]];
+        for i in 0..n {
+            if i % 1000 == 7 {
+                rows.push(vec![Cell::Empty, Cell::Empty]);
+            }
+            rows.push(vec![
+                Cell::Number(i as f64),
+                Cell::Text(format!("a memo long enough for the heap, row {i}").into()),
+            ]);
+        }
+        RawTable {
+            file: Arc::from("t.csv"),
+            sheet: None,
+            first_row: 3,
+            rows,
+        }
+    }
+
+    #[test]
+    fn rows_reach_finish_in_order_and_each_chunk_is_freed() {
+        let n = PARSE_CHUNK * 2 + 123;
+        let mut table = table(n);
+        let header = HeaderMatch {
+            row_index: 0,
+            columns: BTreeMap::from([(Field::Number, 0), (Field::Memo, 1)]),
+            headers: vec!["Number".into(), "Memo".into()],
+        };
+        let mut report = InputReport::default();
+        let mut issues = Vec::new();
+        let rows = data_rows(&table, &header, &mut report, &mut issues);
+        assert_eq!(rows.len(), n);
+        let origins: Vec<Origin> = rows.into_iter().map(|row| row.origin).collect();
+        let expected: Vec<u32> = origins.iter().map(|o| o.row).collect();
+        let mut seen = Vec::new();
+        parse_rows(
+            &mut table,
+            &header,
+            origins,
+            |row| row.cells.first().map(Cell::display),
+            |row, parsed| {
+                // The row's own cells, still there when it is finished.
+                assert_eq!(parsed, row.cells.first().map(Cell::display));
+                assert!(row.cells[1]
+                    .display()
+                    .ends_with(&format!("row {}", seen.len())));
+                seen.push(row.origin.row);
+            },
+        );
+        assert_eq!(seen, expected);
+        // Every data row's cells were taken and freed (blank rows are no data rows and stay);
+        // the header row is left as it was.
+        assert!(table.rows[1..]
+            .iter()
+            .all(|cells| cells.iter().all(Cell::is_empty)));
+        assert_eq!(
+            table.rows.iter().filter(|cells| cells.is_empty()).count(),
+            n
+        );
+        assert_eq!(table.rows[0].len(), 2);
     }
 }
