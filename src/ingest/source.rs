@@ -612,7 +612,15 @@ struct Grid {
     padding: usize,
     min_row: u32,
     min_col: u32,
+    /// The row last written to, and the length of the one before it: a new row is given room
+    /// for as many cells at once instead of growing cell by cell.
+    last_row: usize,
+    width: usize,
 }
+
+/// The most cells [`Grid`] makes room for in a new row at once (a row is usually as long as
+/// the one above it).
+const ROW_ROOM: usize = 256;
 
 impl Grid {
     fn new() -> Self {
@@ -622,6 +630,8 @@ impl Grid {
             padding: 0,
             min_row: u32::MAX,
             min_col: u32::MAX,
+            last_row: 0,
+            width: 0,
         }
     }
 
@@ -634,7 +644,14 @@ impl Grid {
         if self.rows.len() <= r {
             self.rows.resize_with(r + 1, Vec::new);
         }
+        if r != self.last_row {
+            self.width = self.rows.get(self.last_row).map_or(0, Vec::len);
+            self.last_row = r;
+        }
         let line = &mut self.rows[r];
+        if line.capacity() == 0 {
+            line.reserve_exact(self.width.min(ROW_ROOM).max(c + 1));
+        }
         if line.len() <= c {
             self.padding += c - line.len();
             line.resize(c + 1, Cell::Empty);
