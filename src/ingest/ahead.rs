@@ -12,6 +12,7 @@
 //! to the end (one of them may fail first in that order), but no longer parsed (see
 //! `ingest_with`). A run that fails for any other reason stops them all.
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -43,6 +44,8 @@ struct State {
     /// Reader threads still running.
     readers: usize,
     results: Vec<Option<Result<Located, IngestError>>>,
+    /// A reader's panic, raised again on the thread that takes the files.
+    panic: Option<Box<dyn std::any::Any + Send>>,
     stats: Stats,
 }
 
@@ -79,6 +82,7 @@ impl<'a> ReadAhead<'a> {
                 taken: 0,
                 readers: 0,
                 results,
+                panic: None,
                 stats: Stats::default(),
             }),
             changed: Condvar::new(),
@@ -131,6 +135,10 @@ impl<'a> ReadAhead<'a> {
     pub(super) fn take(&self, index: usize) -> Result<Located, IngestError> {
         let mut state = self.lock();
         loop {
+            if let Some(panic) = state.panic.take() {
+                drop(state);
+                std::panic::resume_unwind(panic);
+            }
             if let Some(result) = state.results.get_mut(index).and_then(Option::take) {
                 state.taken = state.taken.max(index + 1);
                 self.changed.notify_all();
@@ -176,13 +184,18 @@ impl<'a> ReadAhead<'a> {
             state.next += 1;
             Self::count_ahead(&mut state);
             drop(state);
-            let result = self.read(next);
-            if result.is_err() {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.read(next)));
+            if !matches!(result, Ok(Ok(_))) {
                 self.stop_from.fetch_min(next + 1, Ordering::AcqRel);
             }
             state = self.lock();
-            if let Some(slot) = state.results.get_mut(next) {
-                *slot = Some(result);
+            match result {
+                Ok(result) => {
+                    if let Some(slot) = state.results.get_mut(next) {
+                        *slot = Some(result);
+                    }
+                }
+                Err(panic) => state.panic = Some(panic),
             }
             self.changed.notify_all();
         }
