@@ -6,6 +6,7 @@
 // returned by value rather than boxed.
 #![allow(clippy::result_large_err)]
 
+mod ahead;
 pub mod camt;
 mod clients;
 pub mod field;
@@ -122,6 +123,17 @@ pub fn ingest(config: &Config) -> Result<Ledger, IngestError> {
 /// # Errors
 /// As [`ingest`].
 pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
+    // As many workbooks read ahead as there are worker threads, and at least two: the sheet
+    // parsed next and the one after it.
+    let window = rayon::current_num_threads().max(2);
+    ingest_with(config, window).map(|(ledger, timings, _)| (ledger, timings))
+}
+
+/// [`ingest_timed`], reading at most `window` spreadsheets ahead of their turn.
+fn ingest_with(
+    config: &Config,
+    window: usize,
+) -> Result<(Ledger, Timings, ahead::Stats), IngestError> {
     for kind in [TableKind::Invoices, TableKind::Payments] {
         if config.inputs.files(kind).is_empty() {
             return Err(IngestError::NoInput {
@@ -135,11 +147,13 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
     // parsed. Text files are read when their kind's turn comes, on all threads, so at most one
     // kind's cells are in memory next to the documents. Spreadsheets cannot be read that way:
     // calamine reads a sheet on one thread from start to end, which at a million rows takes
-    // longer than parsing it. So every spreadsheet starts reading at once, each on a thread of
-    // its own, and a kind's rows parse while the later kinds' sheets are still being read; the
-    // price is that a workbook's cells wait in memory for their turn. Problems found while
-    // locating tables are listed before the row issues, in file order, as when every file was
-    // read first.
+    // longer than parsing it. So the spreadsheets are read ahead on threads of their own, a
+    // few at a time in the order they are parsed (`ahead`), and a kind's rows parse while the
+    // later kinds' sheets are still being read; the price is that a workbook's cells may wait
+    // in memory for their turn. Problems found while locating tables are listed before the row
+    // issues, in file order, as when every file was read first. The error returned is the
+    // first in that order; once a spreadsheet has failed nothing more is parsed, and the files
+    // before it are only read to see whether one of them fails first.
     let mut read_ms = 0;
     let mut parse_ms = 0;
     let mut ledger = Ledger::default();
@@ -148,23 +162,25 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
     // Client keys and names, currencies, payers: one shared copy of each, for the whole run.
     let mut texts = Interner::default();
     let kinds = [TableKind::Clients, TableKind::Invoices, TableKind::Payments];
+    let ahead = ahead::ReadAhead::new(config, &kinds, window);
     std::thread::scope(|scope| -> Result<(), IngestError> {
-        let ahead: Vec<Vec<Ahead<'_>>> = kinds
-            .iter()
-            .map(|&kind| start_spreadsheets(scope, config, kind))
-            .collect();
-        for (kind, ahead) in kinds.into_iter().zip(ahead) {
+        let _stop = ahead::StopOnDrop(&ahead);
+        ahead.start(scope);
+        for kind in kinds {
             let started = std::time::Instant::now();
-            let located = located_in_order(config, kind, ahead);
+            let located = located_in_order(config, kind, &ahead)?;
             read_ms += started.elapsed().as_millis();
+            if ahead.failed() {
+                // A later kind's spreadsheet failed: the run fails, so this kind is not parsed.
+                continue;
+            }
             let started = std::time::Instant::now();
             let mut invoices = Vec::new();
             let mut numbers = InvoiceNumbers::default();
             let mut payments = Vec::new();
             let mut payment_ids = PaymentIds::default();
             let mut spent = Vec::new();
-            for result in located {
-                let located = result?;
+            for located in located {
                 ledger.issues.extend(located.issues);
                 for (mut table, header, mut report) in located.tables {
                     report.sha256.clone_from(&located.sha256);
@@ -237,61 +253,37 @@ pub fn ingest_timed(config: &Config) -> Result<(Ledger, Timings), IngestError> {
         .map(|(id, (client, _))| (id, client))
         .collect();
     let timings = vec![("ingest_read", read_ms), ("ingest_parse", parse_ms)];
-    Ok((ledger, timings))
+    Ok((ledger, timings, ahead.stats()))
 }
 
-/// A spreadsheet being read on a thread of its own; `None` for a file read in its kind's turn.
-type Ahead<'scope> = Option<std::thread::ScopedJoinHandle<'scope, Result<Located, IngestError>>>;
-
-/// Starts reading each of `kind`'s spreadsheets on a thread of its own, one entry per file in
-/// the order given. A thread the system refuses to start leaves its file to be read in turn.
-fn start_spreadsheets<'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
-    config: &'scope Config,
-    kind: TableKind,
-) -> Vec<Ahead<'scope>> {
-    config
-        .inputs
-        .files(kind)
-        .iter()
-        .map(|path| {
-            source::has_extension(path, &source::SPREADSHEET_EXTENSIONS)
-                .then(|| {
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || locate(config, kind, path))
-                        .ok()
-                })
-                .flatten()
-        })
-        .collect()
-}
-
-/// Every file of `kind`, located, in the order given: the files not read ahead are read now on
-/// all threads, then the spreadsheets read ahead are waited for.
+/// Every file of `kind`, located, in the order given, or the first error in that order: the
+/// files not read ahead are read now on all threads, then the spreadsheets read ahead are taken.
 fn located_in_order(
     config: &Config,
     kind: TableKind,
-    ahead: Vec<Ahead<'_>>,
-) -> Vec<Result<Located, IngestError>> {
-    let is_ahead: Vec<bool> = ahead.iter().map(Option::is_some).collect();
-    let mut read_now = config
-        .inputs
-        .files(kind)
+    ahead: &ahead::ReadAhead<'_>,
+) -> Result<Vec<Located>, IngestError> {
+    let files = config.inputs.files(kind);
+    let mut read_now = files
         .par_iter()
-        .zip(is_ahead)
-        .filter(|(_, is_ahead)| !is_ahead)
-        .map(|(path, _)| locate(config, kind, path))
+        .filter(|path| !ahead::is_spreadsheet(path))
+        .map(|path| locate(config, kind, path, &|| false))
         .collect::<Vec<_>>()
         .into_iter();
-    ahead
-        .into_iter()
-        .filter_map(|handle| match handle {
-            Some(handle) => Some(
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            ),
-            None => read_now.next(),
+    let mut next_ahead = ahead.first_of(kind);
+    files
+        .iter()
+        .map(|path| {
+            if ahead::is_spreadsheet(path) {
+                next_ahead += 1;
+                ahead.take(next_ahead - 1)
+            } else {
+                read_now.next().unwrap_or_else(|| {
+                    Err(IngestError::Source(source::SourceError::Stopped {
+                        file: display_name(config, path),
+                    }))
+                })
+            }
         })
         .collect()
 }
@@ -311,9 +303,14 @@ fn display_name(config: &Config, path: &Path) -> String {
         .to_string()
 }
 
-fn locate(config: &Config, kind: TableKind, path: &Path) -> Result<Located, IngestError> {
+fn locate(
+    config: &Config,
+    kind: TableKind,
+    path: &Path,
+    stop: source::Stop<'_>,
+) -> Result<Located, IngestError> {
     let display = display_name(config, path);
-    let file = source::read_file(path, &display, config.inputs.encoding)?;
+    let file = source::read_file_until(path, &display, config.inputs.encoding, stop)?;
     let explicit = config
         .inputs
         .columns

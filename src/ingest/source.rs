@@ -196,6 +196,10 @@ pub enum SourceError {
          give the BKMVDATA.TXT beside it instead (arrears reads this INI.TXT with it)"
     )]
     UnifiedIni { file: String },
+    /// The reading was given up because another input already failed; the run reports that
+    /// input's error, never this one.
+    #[error("{file}: reading stopped because another input could not be read")]
+    Stopped { file: String },
     /// Binary content that is neither a workbook nor text.
     #[error(
         "{file} is not a text or spreadsheet file (it contains binary data): \
@@ -219,6 +223,27 @@ pub fn read_file(
     display: &str,
     encoding: Option<&'static Encoding>,
 ) -> Result<SourceFile, SourceError> {
+    read_file_until(path, display, encoding, &|| false)
+}
+
+/// Asked every few thousand cells while a workbook's sheets are read: `true` gives the reading
+/// up with [`SourceError::Stopped`] (another input failed, so this one is not needed).
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
+
+/// How many cells a workbook reader reads between two questions to its [`Stop`].
+const CELLS_BETWEEN_STOPS: u32 = 4096;
+
+/// [`read_file`], given up when `stop` says so.
+///
+/// # Errors
+///
+/// As [`read_file`], and [`SourceError::Stopped`].
+pub fn read_file_until(
+    path: &Path,
+    display: &str,
+    encoding: Option<&'static Encoding>,
+    stop: Stop<'_>,
+) -> Result<SourceFile, SourceError> {
     let bytes = read_whole(path).map_err(|source| SourceError::Io {
         file: display.to_string(),
         source,
@@ -229,7 +254,7 @@ pub fn read_file(
     } else {
         unified::Ini::Missing
     };
-    read_source(&bytes, display, encoding, &ini)
+    read_source(&bytes, display, encoding, &ini, stop)
 }
 
 /// The file's bytes. A large file is read in parts on all threads: copying a hundred
@@ -267,7 +292,7 @@ pub fn read_bytes(
     display: &str,
     encoding: Option<&'static Encoding>,
 ) -> Result<SourceFile, SourceError> {
-    read_source(bytes, display, encoding, &unified::Ini::Missing)
+    read_source(bytes, display, encoding, &unified::Ini::Missing, &|| false)
 }
 
 /// [`read_bytes`], with the `INI.TXT` found beside a unified file.
@@ -276,6 +301,7 @@ fn read_source(
     display: &str,
     encoding: Option<&'static Encoding>,
     ini: &unified::Ini,
+    stop: Stop<'_>,
 ) -> Result<SourceFile, SourceError> {
     if bytes.is_empty() {
         return Err(SourceError::Empty {
@@ -283,7 +309,7 @@ fn read_source(
         });
     }
     let hash = || hex(&Sha256::digest(bytes));
-    let read = || read_tables(bytes, display, encoding, ini);
+    let read = || read_tables(bytes, display, encoding, ini, stop);
     // Inside the thread pool the file's hash is worked out beside the reading. Outside it (a
     // workbook read on a thread of its own) both stay on the calling thread: a join would move
     // the reading into the pool, where it would hold a worker for the whole sheet.
@@ -311,6 +337,7 @@ fn read_tables(
     display: &str,
     encoding: Option<&'static Encoding>,
     ini: &unified::Ini,
+    stop: Stop<'_>,
 ) -> Result<Read, SourceError> {
     let file: Arc<str> = Arc::from(display);
     let format = guarded(display, "zip", || detect(bytes, display))?;
@@ -322,19 +349,23 @@ fn read_tables(
     };
     let (tables, text_format) = match format {
         Format::Xlsx => (
-            guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file))?,
+            guarded(display, "Excel (xlsx)", || read_xlsx(bytes, &file, stop))?,
             None,
         ),
         Format::Xlsb => (
-            guarded(display, "Excel (xlsb)", || read_xlsb(bytes, &file))?,
+            guarded(display, "Excel (xlsb)", || read_xlsb(bytes, &file, stop))?,
             None,
         ),
         Format::Ods => (
-            guarded(display, "OpenDocument (ods)", || read_ods(bytes, &file))?,
+            guarded(display, "OpenDocument (ods)", || {
+                read_ods(bytes, &file, stop)
+            })?,
             None,
         ),
         Format::Xls => (
-            guarded(display, "Excel 97-2003 (xls)", || read_xls(bytes, &file))?,
+            guarded(display, "Excel 97-2003 (xls)", || {
+                read_xls(bytes, &file, stop)
+            })?,
             None,
         ),
         Format::Text => {
@@ -581,7 +612,15 @@ struct Grid {
     padding: usize,
     min_row: u32,
     min_col: u32,
+    /// The row last written to, and the length of the one before it: a new row is given room
+    /// for as many cells at once instead of growing cell by cell.
+    last_row: usize,
+    width: usize,
 }
+
+/// The most cells [`Grid`] makes room for in a new row at once (a row is usually as long as
+/// the one above it).
+const ROW_ROOM: usize = 256;
 
 impl Grid {
     fn new() -> Self {
@@ -591,6 +630,8 @@ impl Grid {
             padding: 0,
             min_row: u32::MAX,
             min_col: u32::MAX,
+            last_row: 0,
+            width: 0,
         }
     }
 
@@ -603,7 +644,14 @@ impl Grid {
         if self.rows.len() <= r {
             self.rows.resize_with(r + 1, Vec::new);
         }
+        if r != self.last_row {
+            self.width = self.rows.get(self.last_row).map_or(0, Vec::len);
+            self.last_row = r;
+        }
         let line = &mut self.rows[r];
+        if line.capacity() == 0 {
+            line.reserve_exact(self.width.min(ROW_ROOM).max(c + 1));
+        }
         if line.len() <= c {
             self.padding += c - line.len();
             line.resize(c + 1, Cell::Empty);
@@ -669,6 +717,12 @@ fn sparse_error(file: &str, sheet: &str, (row, col): (u32, u32)) -> SourceError 
     }
 }
 
+fn stopped(file: &str) -> SourceError {
+    SourceError::Stopped {
+        file: file.to_string(),
+    }
+}
+
 fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
     sheets
         .iter()
@@ -691,7 +745,7 @@ fn workbook_error(file: &str, format: &'static str, detail: String, password: bo
     }
 }
 
-fn read_xlsx(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+fn read_xlsx(bytes: &[u8], file: &Arc<str>, stop: Stop<'_>) -> Result<Vec<RawTable>, SourceError> {
     const FORMAT: &str = "Excel (xlsx)";
     let err = |e: calamine::XlsxError| {
         let password = matches!(e, calamine::XlsxError::Password);
@@ -702,7 +756,15 @@ fn read_xlsx(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError
     for name in worksheet_names(book.sheets_metadata()) {
         let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
         let mut grid = Grid::new();
+        let mut until_stop = CELLS_BETWEEN_STOPS;
         while let Some(cell) = reader.next_cell().map_err(err)? {
+            until_stop -= 1;
+            if until_stop == 0 {
+                until_stop = CELLS_BETWEEN_STOPS;
+                if stop() {
+                    return Err(stopped(file));
+                }
+            }
             let (row, col) = cell.get_position();
             if let Some(value) = from_data_ref(cell.get_value()) {
                 grid.put(row, col, value)
@@ -714,7 +776,7 @@ fn read_xlsx(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError
     Ok(tables)
 }
 
-fn read_xlsb(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+fn read_xlsb(bytes: &[u8], file: &Arc<str>, stop: Stop<'_>) -> Result<Vec<RawTable>, SourceError> {
     const FORMAT: &str = "Excel (xlsb)";
     let err = |e: calamine::XlsbError| {
         let password = matches!(e, calamine::XlsbError::Password);
@@ -725,7 +787,15 @@ fn read_xlsb(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError
     for name in worksheet_names(book.sheets_metadata()) {
         let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
         let mut grid = Grid::new();
+        let mut until_stop = CELLS_BETWEEN_STOPS;
         while let Some(cell) = reader.next_cell().map_err(err)? {
+            until_stop -= 1;
+            if until_stop == 0 {
+                until_stop = CELLS_BETWEEN_STOPS;
+                if stop() {
+                    return Err(stopped(file));
+                }
+            }
             let (row, col) = cell.get_position();
             if let Some(value) = from_data_ref(cell.get_value()) {
                 grid.put(row, col, value)
@@ -737,7 +807,7 @@ fn read_xlsb(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError
     Ok(tables)
 }
 
-fn read_ods(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+fn read_ods(bytes: &[u8], file: &Arc<str>, stop: Stop<'_>) -> Result<Vec<RawTable>, SourceError> {
     const FORMAT: &str = "OpenDocument (ods)";
     let err = |e: calamine::OdsError| {
         let password = matches!(e, calamine::OdsError::Password);
@@ -748,7 +818,7 @@ fn read_ods(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
         let range = book.worksheet_range(&name).map_err(err)?;
-        tables.push(dense_to_table(&range, file, &name)?);
+        tables.push(dense_to_table(&range, file, &name, stop)?);
     }
     Ok(tables)
 }
@@ -870,7 +940,7 @@ fn check_ods_extent(bytes: &[u8], file: &Arc<str>) -> Result<(), SourceError> {
     }
 }
 
-fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError> {
+fn read_xls(bytes: &[u8], file: &Arc<str>, stop: Stop<'_>) -> Result<Vec<RawTable>, SourceError> {
     const FORMAT: &str = "Excel 97-2003 (xls)";
     let err = |e: calamine::XlsError| {
         let password = matches!(e, calamine::XlsError::Password);
@@ -887,7 +957,7 @@ fn read_xls(bytes: &[u8], file: &Arc<str>) -> Result<Vec<RawTable>, SourceError>
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
         let range = book.worksheet_range(&name).map_err(err)?;
-        tables.push(dense_to_table(&range, file, &name)?);
+        tables.push(dense_to_table(&range, file, &name, stop)?);
     }
     Ok(tables)
 }
@@ -968,10 +1038,14 @@ fn dense_to_table(
     range: &calamine::Range<Data>,
     file: &Arc<str>,
     sheet: &str,
+    stop: Stop<'_>,
 ) -> Result<RawTable, SourceError> {
     let mut grid = Grid::new();
     if let Some((row0, col0)) = range.start() {
-        for (r, c, value) in range.used_cells() {
+        for (n, (r, c, value)) in range.used_cells().enumerate() {
+            if n % CELLS_BETWEEN_STOPS as usize == 0 && stop() {
+                return Err(stopped(file));
+            }
             let (row, col) = (
                 row0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX)),
                 col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX)),

@@ -11,6 +11,7 @@ mod injection;
 mod letters;
 mod office;
 mod props;
+mod read_ahead;
 mod readers;
 mod rules;
 mod run;
