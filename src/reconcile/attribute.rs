@@ -510,30 +510,53 @@ pub(crate) fn attribute(
     index.payer_keys = payer_keys(ledger, payments);
     index.rf_bodies = rf_bodies(ledger, invoice_in_run, payments);
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
-    let fuzzy_keys: BTreeSet<String> = steps
-        .iter()
+    // The payers' name keys are read by the first pass only.
+    index.payer_keys = HashMap::default();
+    // Each distinct name is looked up once. With a million payers each spelt its own way the
+    // names are a million: they are borrowed from the steps, sorted and deduplicated on all
+    // threads, and every step finds its outcome by its name's place in that order, so that no
+    // second copy of the names or a map of them is held.
+    let mut names: Vec<&str> = steps
+        .par_iter()
         .filter_map(|s| match s {
-            Step::Fuzzy { key, .. } => Some(key.clone()),
+            Step::Fuzzy { key, .. } => Some(key.as_str()),
             Step::Done(_) => None,
         })
         .collect();
-    let fuzzy_keys: Vec<String> = fuzzy_keys.into_iter().collect();
-    let outcomes: HashMap<&str, FuzzyOutcome> = fuzzy_keys
+    names.par_sort_unstable();
+    names.dedup();
+    let outcomes: Vec<FuzzyOutcome> = names
         .par_iter()
         .map_init(
             || index.fuzzy.scratch(),
-            |scratch, key| (key.as_str(), index.fuzzy.lookup(key, scratch)),
+            |scratch, name| index.fuzzy.lookup(name, scratch),
         )
         .collect();
+    let outcome_of: Vec<usize> = steps
+        .par_iter()
+        .map(|s| match s {
+            Step::Fuzzy { key, .. } => names.binary_search(&key.as_str()).unwrap_or(0),
+            Step::Done(_) => 0,
+        })
+        .collect();
+    drop(names);
+    // Finished in place, then turned into attributions in place: the steps' memory becomes the
+    // attributions' instead of both being held at once.
+    let mut steps = steps;
+    steps.par_iter_mut().zip(outcome_of).for_each(|(step, at)| {
+        if let Step::Fuzzy { payment, notes, .. } = step {
+            let notes = std::mem::take(notes);
+            *step = Step::Done(index.finish_fuzzy(*payment, notes, &outcomes[at]));
+        }
+    });
     steps
-        .into_par_iter()
+        .into_iter()
         .map(|step| match step {
-            Step::Done(a) => a,
-            Step::Fuzzy {
-                payment,
-                key,
-                notes,
-            } => index.finish_fuzzy(payment, notes, &outcomes[key.as_str()]),
+            Step::Done(attribution) => attribution,
+            // Every fuzzy step was finished above; this arm only keeps the match total.
+            Step::Fuzzy { payment, notes, .. } => {
+                index.attributed(payment, None, None, notes.join("; "), Vec::new())
+            }
         })
         .collect()
 }
