@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let mut cells = vec![Cell::Text(text.to_string())];
+    let mut cells = vec![Cell::Text(text.to_string().into())];
     if data.len() >= 8 {
         let bits = u64::from_le_bytes(data[..8].try_into().unwrap());
         cells.push(Cell::Number(f64::from_bits(bits)));
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     for cell in &cells {
         if let Ok(parsed) = parse_amount(cell) {
             // A value that parsed once parses again, as itself, from its plain form.
-            let again = parse_amount(&Cell::Text(parsed.value.to_string()))
+            let again = parse_amount(&Cell::Text(parsed.value.to_string().into()))
                 .unwrap_or_else(|e| panic!("{cell:?} -> {} -> {e}", parsed.value));
             assert_eq!(again.value, parsed.value, "{cell:?}");
         }
