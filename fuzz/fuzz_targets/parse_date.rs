@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let mut cells = vec![Cell::Text(text.to_string())];
+    let mut cells = vec![Cell::Text(text.to_string().into())];
     if data.len() >= 8 {
         let bits = u64::from_le_bytes(data[..8].try_into().unwrap());
         cells.push(Cell::Number(f64::from_bits(bits)));
