@@ -148,7 +148,7 @@ fn class_runs(text: &str) -> usize {
     let mut runs = 0;
     let mut last: Option<bool> = None;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if crate::normalize::is_alphanumeric(c) {
             let digit = c.is_ascii_digit();
             if last != Some(digit) {
                 runs += 1;
@@ -221,7 +221,7 @@ fn lex(chars: &[char]) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < n {
-        if !chars[i].is_alphanumeric() {
+        if !crate::normalize::is_alphanumeric(chars[i]) {
             i += 1;
             continue;
         }
@@ -231,12 +231,12 @@ fn lex(chars: &[char]) -> Vec<Token> {
         let mut sep = None;
         let mut j = i;
         loop {
-            while j < n && chars[j].is_alphanumeric() {
+            while j < n && crate::normalize::is_alphanumeric(chars[j]) {
                 j += 1;
             }
             push_part(chars, &mut parts, part_start, j, sep);
             // An inner separator continues the token.
-            if j + 1 < n && chars[j + 1].is_alphanumeric() {
+            if j + 1 < n && crate::normalize::is_alphanumeric(chars[j + 1]) {
                 let c = chars[j];
                 let inner = JOINERS.contains(&c)
                     || (matches!(c, ',' | '\'')
@@ -375,9 +375,12 @@ fn gap(chars: &[char], from: usize, to: usize) -> &[char] {
 
 /// Whether `chars`, lower-cased, is one of `words` (without building the lower-case text).
 fn lower_is_one_of(chars: &[char], words: &[&str]) -> bool {
-    words
-        .iter()
-        .any(|word| chars.iter().flat_map(|c| c.to_lowercase()).eq(word.chars()))
+    words.iter().any(|word| {
+        chars
+            .iter()
+            .flat_map(|&c| crate::normalize::to_lowercase(c))
+            .eq(word.chars())
+    })
 }
 
 /// Marks amount-, date- and phone-shaped numeric tokens as left out.
