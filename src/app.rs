@@ -189,17 +189,14 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<I
     timings.extend(parts);
 
     let started = Instant::now();
-    let (mut recon, parts) = reconcile::reconcile_timed(config, &ledger, as_of).map_err(|e| {
-        AppError::Invariant(format!(
-            "{e}. This is a bug in arrears, not in your data; nothing was written."
-        ))
-    })?;
+    let (mut recon, parts) = reconcile::reconcile_releasing_memos(config, &mut ledger, as_of)
+        .map_err(|e| {
+            AppError::Invariant(format!(
+                "{e}. This is a bug in arrears, not in your data; nothing was written."
+            ))
+        })?;
     // What allocation found worth telling is listed with the input's issues.
     ledger.issues.append(&mut recon.issues);
-    // Memos are read for invoice numbers and names by attribution and by nothing after it. At
-    // a million payments with bank descriptions they are the largest text still held, so they
-    // are let go before classification and the reports (issue 23: the peak of memory).
-    ledger.payments.par_iter_mut().for_each(|p| p.memo = None);
     timings.push(("reconcile", started.elapsed().as_millis()));
     timings.extend(parts);
 

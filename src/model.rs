@@ -495,7 +495,7 @@ pub struct Payment {
     pub currency: Arc<str>,
     pub client_id: Option<Arc<str>>,
     pub payer: Option<Arc<str>>,
-    /// Read by attribution only; `app::compute` lets it go once reconciliation is done.
+    /// Read by attribution only; `reconcile::reconcile_releasing_memos` lets it go after it.
     pub memo: Option<Box<str>>,
     pub method: Option<Arc<str>>,
     /// Tax withheld at source from this payment, as the export states it (SPEC section 11);

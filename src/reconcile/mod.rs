@@ -337,6 +337,37 @@ pub fn reconcile_timed(
     ledger: &Ledger,
     as_of: NaiveDate,
 ) -> Result<(Reconciliation, Timings), ReconcileError> {
+    let (attributed, run) = attribute_run(ledger, as_of);
+    allocate_run(config, ledger, as_of, attributed, run)
+}
+
+/// [`reconcile_timed`] for a ledger the caller is done with the memos of: the payments' memos
+/// are read by attribution and by nothing after it, so they are let go before allocation. At a
+/// million payments with bank descriptions they are the largest text held, and allocation and
+/// the invariant checks were the run's peak of memory (issue 23).
+///
+/// # Errors
+/// As [`reconcile`].
+pub fn reconcile_releasing_memos(
+    config: &Config,
+    ledger: &mut Ledger,
+    as_of: NaiveDate,
+) -> Result<(Reconciliation, Timings), ReconcileError> {
+    let (attributed, run) = attribute_run(ledger, as_of);
+    ledger.payments.par_iter_mut().for_each(|p| p.memo = None);
+    allocate_run(config, ledger, as_of, attributed, run)
+}
+
+/// Which documents are in the run (dated on or before the as-of date), and how long
+/// attribution took.
+struct Run {
+    invoice_in_run: Vec<bool>,
+    payment_in_run: Vec<bool>,
+    left_out: LeftOut,
+    attribute_ms: u128,
+}
+
+fn attribute_run(ledger: &Ledger, as_of: NaiveDate) -> (Vec<Attribution>, Run) {
     let invoice_in_run: Vec<bool> = ledger.invoices.iter().map(|i| i.date <= as_of).collect();
     let payment_in_run: Vec<bool> = ledger.payments.iter().map(|p| p.date <= as_of).collect();
     let payments: Vec<usize> = (0..ledger.payments.len())
@@ -352,6 +383,28 @@ pub fn reconcile_timed(
     let attributed = attribute::attribute(ledger, &invoice_in_run, &payments);
     bar.finish_and_clear();
     let attribute_ms = started.elapsed().as_millis();
+    let run = Run {
+        invoice_in_run,
+        payment_in_run,
+        left_out,
+        attribute_ms,
+    };
+    (attributed, run)
+}
+
+fn allocate_run(
+    config: &Config,
+    ledger: &Ledger,
+    as_of: NaiveDate,
+    attributed: Vec<Attribution>,
+    run: Run,
+) -> Result<(Reconciliation, Timings), ReconcileError> {
+    let Run {
+        invoice_in_run,
+        payment_in_run,
+        left_out,
+        attribute_ms,
+    } = run;
     let started = std::time::Instant::now();
 
     // Every invoice and payment is added to its client's work, found by the address of the
