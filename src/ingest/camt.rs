@@ -4,9 +4,17 @@
 //! `camt.05x.001.NN` version, namespaced, prefixed or not, with or without a business message
 //! envelope around the `Document`.
 //!
-//! The document is read as a stream: only one entry (`Ntry`) and the statement's account are
-//! held at a time, so a statement of a million entries costs the memory of one. Every statement
-//! (and every account) of the file is read.
+//! The document is read in two passes over the decoded text (borrowed from the file's bytes
+//! when they are UTF-8, never copied per entry). The first, on one thread, walks what lies
+//! outside the entries (messages, statements, accounts) with quick-xml, and of each entry
+//! (`Ntry`) only finds where it ends, passing over comments, `CDATA` and processing
+//! instructions; each entry keeps the account, currency and date of the statement it stands in.
+//! The entries are then built and read on all threads, a batch of [`BATCH`] at a time, and
+//! their results put back in file order, so positions and problems come out as a one-thread
+//! reading gives them. Anything the split reading is not sure of (any error, an entry that does
+//! not end where the first pass found its end) sends the file to the one-pass reader, which
+//! gives the same entries and names the place of an error. Every statement (and every account)
+//! of the file is read.
 //!
 //! What comes out (SPEC section 10):
 //! - one [`Entry`] per transaction: an entry with several `NtryDtls/TxDtls` (a batch booking)
@@ -37,6 +45,7 @@ use chrono::NaiveDate;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::statement::{Direction, Entry, Problem, Statement, Status};
@@ -83,44 +92,42 @@ pub fn sniff(bytes: &[u8]) -> bool {
 /// notification or report element at all.
 pub fn read(bytes: &[u8]) -> Result<Statement, String> {
     let text = decode(bytes)?;
-    let mut reader = Reader::from_str(&text);
+    // The split reader gives up on anything it is not sure of; the whole reader then reads
+    // the file again and names the place of its error.
+    if let Some(statement) = read_split(&text) {
+        return Ok(statement);
+    }
+    read_whole(&text)
+}
+
+/// Reads the document in one pass, on one thread: every entry is built and read where it
+/// stands. The reference for what [`read_split`] returns, and the reader that reports errors.
+fn read_whole(text: &str) -> Result<Statement, String> {
+    let mut reader = Reader::from_str(text);
     let mut parser = Parser::default();
     loop {
         let event = reader
             .read_event()
-            .map_err(|e| format!("{} ({e})", place(&text, reader.error_position())))?;
+            .map_err(|e| format!("{} ({e})", place(text, reader.error_position())))?;
         let at = reader.buffer_position();
         match event {
             Event::Start(start) => parser
-                .open(&start, &text)
-                .map_err(|m| located(&text, at, &m))?,
+                .open(&start, text)
+                .map_err(|m| located(text, at, &m))?,
             Event::Empty(start) => {
                 parser
-                    .open(&start, &text)
-                    .map_err(|m| located(&text, at, &m))?;
+                    .open(&start, text)
+                    .map_err(|m| located(text, at, &m))?;
                 parser.close();
             }
             Event::End(_) => parser.close(),
             Event::Text(t) => parser.text(t.xml10_content()),
             Event::CData(t) => parser.text(t.xml10_content()),
             Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
-                        .ok_or_else(|| located(&text, at, &format!("unknown entity '&{};'", &*r)))?
-                        .to_string(),
-                    Err(e) => return Err(located(&text, at, &e.to_string())),
-                };
+                let resolved = resolve(&r).map_err(|m| located(text, at, &m))?;
                 parser.text(Cow::Owned(resolved));
             }
-            Event::DocType(_) => {
-                return Err(located(
-                    &text,
-                    at,
-                    "a DOCTYPE declaration, which ISO 20022 messages never have (refused: it \
-                     could expand entities without bound)",
-                ))
-            }
+            Event::DocType(_) => return Err(located(text, at, DOCTYPE)),
             Event::Eof => break,
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
         }
@@ -128,10 +135,237 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
     if let Some(open) = parser.path.last() {
         return Err(format!(
             "the file ends inside <{open}> ({}): it is truncated",
-            place(&text, reader.buffer_position())
+            place(text, reader.buffer_position())
         ));
     }
     parser.finish()
+}
+
+const DOCTYPE: &str = "a DOCTYPE declaration, which ISO 20022 messages never have (refused: it \
+                       could expand entities without bound)";
+
+/// A character or predefined entity reference as text.
+fn resolve(r: &quick_xml::events::BytesRef<'_>) -> Result<String, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c.to_string()),
+        Ok(None) => quick_xml::escape::resolve_predefined_entity(r)
+            .map(str::to_string)
+            .ok_or_else(|| format!("unknown entity '&{};'", &**r)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Entries read together on the worker threads: enough to share the work out, few enough
+/// that their trees and results are a small part of the file's memory.
+const BATCH: usize = 8 * 1024;
+
+/// A statement-level entry the first pass found: its bytes (from its `<` to the end of its
+/// closing tag), how deep it opens, and the statement it belongs to (an index into the
+/// statements' shared values).
+struct Job {
+    start: usize,
+    end: usize,
+    depth: usize,
+    shared: usize,
+}
+
+/// Reads the document in two passes: a first pass on one thread walks everything outside the
+/// entries (messages, statements, accounts) and only finds where each entry ends; the entries
+/// are then built and read on all threads, a batch at a time, and their results put in file
+/// order, so positions, problems and entries come out exactly as [`read_whole`] gives them.
+///
+/// `None` whenever anything is not as a well-formed statement has it (a syntax error, a
+/// `DOCTYPE`, deep nesting, an unknown entity, a truncated file, no statement, an entry that
+/// does not end where the first pass found its end): the whole reader then decides.
+fn read_split(text: &str) -> Option<Statement> {
+    let mut parser = Parser::default();
+    let mut shared: Vec<Shared> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    // The qualified names of the open elements: readers start afresh after each entry, so
+    // the end tags are checked here rather than by quick-xml.
+    let mut open: Vec<String> = Vec::new();
+    let mut base = 0;
+    let mut reader = outside(text);
+    loop {
+        let before = base + usize::try_from(reader.buffer_position()).ok()?;
+        let event = reader.read_event().ok()?;
+        let after = base + usize::try_from(reader.buffer_position()).ok()?;
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(start) | Event::Empty(start) if parser.entry_opens(&start) => {
+                if parser.path.len() >= MAX_DEPTH || text.as_bytes().get(before) != Some(&b'<') {
+                    return None;
+                }
+                let end = if empty {
+                    after
+                } else {
+                    entry_end(text, after)?
+                };
+                let statement = parser.statement.as_ref()?;
+                let same = shared.last().is_some_and(|s| {
+                    s.account == statement.account
+                        && s.currency == statement.currency
+                        && s.created == statement.created
+                });
+                if !same {
+                    shared.push(Shared {
+                        account: statement.account.clone(),
+                        currency: statement.currency.clone(),
+                        created: statement.created,
+                    });
+                }
+                jobs.push(Job {
+                    start: before,
+                    end,
+                    depth: parser.path.len(),
+                    shared: shared.len() - 1,
+                });
+                base = end;
+                reader = outside(text.get(end..)?);
+            }
+            Event::Start(start) => {
+                parser.open(&start, text).ok()?;
+                open.push(start.name().as_ref().to_string());
+            }
+            Event::Empty(start) => {
+                parser.open(&start, text).ok()?;
+                parser.close();
+            }
+            Event::End(end) => {
+                if open.pop().as_deref() != Some(end.name().as_ref()) {
+                    return None;
+                }
+                parser.close();
+            }
+            Event::Text(t) => parser.text(t.xml10_content()),
+            Event::CData(t) => parser.text(t.xml10_content()),
+            Event::GeneralRef(r) => parser.text(Cow::Owned(resolve(&r).ok()?)),
+            Event::DocType(_) => return None,
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+    }
+    if parser.path.last().is_some() || !open.is_empty() {
+        return None;
+    }
+    for batch in jobs.chunks(BATCH) {
+        let read: Vec<Option<Vec<Outcome>>> = batch
+            .par_iter()
+            .map(|job| {
+                let ntry = entry_tree(text, job)?;
+                Some(outcomes(&ntry, shared.get(job.shared)?))
+            })
+            .collect();
+        for outcomes in read {
+            for outcome in outcomes? {
+                parser.apply(outcome);
+            }
+        }
+    }
+    parser.finish().ok()
+}
+
+/// A reader for the document from some point on: end tags are checked by [`read_split`].
+fn outside(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    reader
+}
+
+/// Where the entry whose start tag ends at `from` ends: the byte after its closing tag
+/// (`</Ntry>`, any prefix). Only the markup that can hide a closing tag is looked at:
+/// comments, `CDATA` sections and processing instructions are passed over whole. `None` for a
+/// `DOCTYPE` or other declaration, and for a file that ends first.
+fn entry_end(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        // `at` always follows an ASCII byte, so it is a character boundary; `find` of an
+        // ASCII character searches a word at a time.
+        let lt = at + text.get(at..)?.find('<')?;
+        let rest = bytes.get(lt + 1..)?;
+        let skip = |open: usize, close: &[u8]| {
+            let body = rest.get(open..)?;
+            let end = body.windows(close.len()).position(|w| w == close)?;
+            Some(lt + 1 + open + end + close.len())
+        };
+        at = match rest.first()? {
+            b'!' if rest.starts_with(b"!--") => skip(3, b"-->")?,
+            b'!' if rest.starts_with(b"![CDATA[") => skip(8, b"]]>")?,
+            b'!' => return None,
+            b'?' => skip(1, b"?>")?,
+            b'/' => {
+                let name_len = rest
+                    .iter()
+                    .skip(1)
+                    .position(|&b| b == b'>' || b.is_ascii_whitespace())?;
+                let name = rest.get(1..=name_len)?;
+                let local_name = name.rsplit(|&b| b == b':').next()?;
+                if local_name == b"Ntry" {
+                    let close = rest.iter().position(|&b| b == b'>')?;
+                    return Some(lt + 1 + close + 1);
+                }
+                lt + 1 + name_len
+            }
+            _ => lt + 1,
+        };
+    }
+}
+
+/// The tree of one entry, read from its own bytes as [`read_whole`] would build it. `None`
+/// when the bytes are not exactly one well-formed element within the depth limit.
+fn entry_tree<'a>(text: &'a str, job: &Job) -> Option<Node<'a>> {
+    let mut reader = Reader::from_str(text.get(job.start..job.end)?);
+    let mut stack: Vec<Node<'a>> = Vec::new();
+    let mut root = None;
+    loop {
+        let event = reader.read_event().ok()?;
+        let (opened, closed) = match &event {
+            Event::Start(start) => (Some(start), false),
+            Event::Empty(start) => (Some(start), true),
+            Event::End(_) => (None, true),
+            Event::Text(t) => {
+                let node = stack.last_mut()?;
+                // The indentation between elements, which `append` would not keep: passed over
+                // without normalising its line ends.
+                if !(node.text.is_empty() && t.bytes().all(|b| b.is_ascii_whitespace())) {
+                    append(node, t.xml10_content());
+                }
+                (None, false)
+            }
+            Event::CData(t) => {
+                append(stack.last_mut()?, t.xml10_content());
+                (None, false)
+            }
+            Event::GeneralRef(r) => {
+                append(stack.last_mut()?, Cow::Owned(resolve(r).ok()?));
+                (None, false)
+            }
+            Event::DocType(_) => return None,
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => (None, false),
+        };
+        if let Some(start) = opened {
+            if root.is_some() || job.depth + stack.len() >= MAX_DEPTH {
+                return None;
+            }
+            stack.push(node(start, text));
+        }
+        if closed {
+            let done = stack.pop()?;
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => root = Some(done),
+            }
+        }
+    }
+    if stack.is_empty() {
+        root
+    } else {
+        None
+    }
 }
 
 /// The document as text: the bytes decide (valid UTF-8 is UTF-8), the declaration is a hint.
@@ -320,18 +554,7 @@ impl<'a> Parser<'a> {
             });
         }
         if !self.building.is_empty() || self.keeps(name) {
-            let ccy = start.attributes().flatten().find_map(|a| {
-                (local(a.key.as_ref()) == "Ccy")
-                    .then(|| a.normalized_value(XmlVersion::Implicit1_0).ok())
-                    .flatten()
-                    .map(|v| v.trim().to_string())
-            });
-            self.building.push(Node {
-                name: within(source, name)
-                    .map_or_else(|| Cow::Owned(name.to_string()), Cow::Borrowed),
-                ccy,
-                ..Node::default()
-            });
+            self.building.push(node(start, source));
         } else if let Some(parent) = self.path.last() {
             if let Some((_, _, kind)) = MESSAGES
                 .iter()
@@ -350,6 +573,13 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Whether `start`, opening now, is a statement-level entry (`Ntry`).
+    fn entry_opens(&self, start: &BytesStart<'_>) -> bool {
+        let qname = start.name();
+        let name = local(qname.as_ref());
+        name == "Ntry" && self.building.is_empty() && self.keeps(name)
+    }
+
     /// Whether `name`, opening now, is a statement-level element kept whole.
     fn keeps(&self, name: &str) -> bool {
         self.statement
@@ -359,14 +589,7 @@ impl<'a> Parser<'a> {
 
     fn text(&mut self, text: Cow<'a, str>) {
         if let Some(node) = self.building.last_mut() {
-            // The indentation between elements is not kept (values are trimmed anyway).
-            if node.text.is_empty() {
-                if !text.trim().is_empty() {
-                    node.text = text;
-                }
-            } else {
-                node.text.to_mut().push_str(&text);
-            }
+            append(node, text);
         }
     }
 
@@ -424,45 +647,34 @@ impl<'a> Parser<'a> {
 
     /// One `Ntry`: an entry per transaction, or a problem at the transaction's position.
     fn entry(&mut self, ntry: &Node<'_>) {
-        let details: Vec<&Node<'_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
-        let own_amounts = details.iter().filter(|t| tx_amount(t).is_some()).count();
         let statement = self.statement.as_ref();
         let shared = Shared {
             account: statement.and_then(|s| s.account.clone()),
             currency: statement.and_then(|s| s.currency.clone()),
             created: statement.and_then(|s| s.created),
         };
-        if details.len() > 1 && own_amounts == 0 {
-            // A batch that lists its transactions without their amounts: it cannot be split,
-            // so it stays one payment of the entry's total, and the memo names them all.
-            self.position += 1;
-            let position = self.position;
-            let result = transaction(ntry, &details, None, &shared);
-            self.push(position, result);
-            self.problems.push(Problem {
+        for outcome in outcomes(ntry, &shared) {
+            self.apply(outcome);
+        }
+    }
+
+    /// What an entry gave, at the next position.
+    fn apply(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Transaction(result) => {
+                self.position += 1;
+                self.push(self.position, result);
+            }
+            Outcome::Unsplit(count) => self.problems.push(Problem {
                 severity: Severity::Warning,
-                position,
+                position: self.position,
                 column: Some("TxDtls".into()),
-                value: Some(details.len().to_string()),
+                value: Some(count.to_string()),
                 message: format!(
-                    "a batch booking of {} transactions that gives no amount per transaction: \
-                     read as one payment of the entry's amount",
-                    details.len()
+                    "a batch booking of {count} transactions that gives no amount per \
+                     transaction: read as one payment of the entry's amount"
                 ),
-            });
-            return;
-        }
-        if details.is_empty() {
-            self.position += 1;
-            let result = transaction(ntry, &[], None, &shared);
-            self.push(self.position, result);
-            return;
-        }
-        for (k, tx) in details.iter().enumerate() {
-            self.position += 1;
-            let batch = (details.len() > 1).then_some(k + 1);
-            let result = transaction(ntry, std::slice::from_ref(tx), batch, &shared);
-            self.push(self.position, result);
+            }),
         }
     }
 
@@ -477,6 +689,69 @@ impl<'a> Parser<'a> {
                 message: miss.message,
             }),
         }
+    }
+}
+
+/// What reading one `Ntry` gave, in order: each transaction read (or not), and a warning
+/// about the last one when a batch could not be split.
+enum Outcome {
+    Transaction(Result<Draft, Miss>),
+    /// A batch of this many transactions without amounts of their own, read as one.
+    Unsplit(usize),
+}
+
+/// An entry per transaction of `ntry` (or the problem with it), in order.
+fn outcomes(ntry: &Node<'_>, shared: &Shared) -> Vec<Outcome> {
+    let details: Vec<&Node<'_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
+    let own_amounts = details.iter().filter(|t| tx_amount(t).is_some()).count();
+    if details.len() > 1 && own_amounts == 0 {
+        // A batch that lists its transactions without their amounts: it cannot be split,
+        // so it stays one payment of the entry's total, and the memo names them all.
+        return vec![
+            Outcome::Transaction(transaction(ntry, &details, None, shared)),
+            Outcome::Unsplit(details.len()),
+        ];
+    }
+    if details.is_empty() {
+        return vec![Outcome::Transaction(transaction(ntry, &[], None, shared))];
+    }
+    details
+        .iter()
+        .enumerate()
+        .map(|(k, tx)| {
+            let batch = (details.len() > 1).then_some(k + 1);
+            Outcome::Transaction(transaction(ntry, std::slice::from_ref(tx), batch, shared))
+        })
+        .collect()
+}
+
+/// A kept element as it opens: its local name (borrowed from the document when it can be)
+/// and the `Ccy` attribute of an amount.
+fn node<'a>(start: &BytesStart<'_>, source: &'a str) -> Node<'a> {
+    let qname = start.name();
+    let name = local(qname.as_ref());
+    let ccy = start.attributes().flatten().find_map(|a| {
+        (local(a.key.as_ref()) == "Ccy")
+            .then(|| a.normalized_value(XmlVersion::Implicit1_0).ok())
+            .flatten()
+            .map(|v| v.trim().to_string())
+    });
+    Node {
+        name: within(source, name).map_or_else(|| Cow::Owned(name.to_string()), Cow::Borrowed),
+        ccy,
+        ..Node::default()
+    }
+}
+
+/// Text inside a kept element. The indentation between elements is not kept (values are
+/// trimmed anyway).
+fn append<'a>(node: &mut Node<'a>, text: Cow<'a, str>) {
+    if node.text.is_empty() {
+        if !text.trim().is_empty() {
+            node.text = text;
+        }
+    } else {
+        node.text.to_mut().push_str(&text);
     }
 }
 
@@ -1018,8 +1293,14 @@ mod tests {
         for name in FIXTURES {
             let bytes = fixture(name);
             assert!(sniff(&bytes), "{name}");
+            // Whatever the damage, the split reading gives what the one-pass reading gives
+            // (the same entries, or the same error).
+            let same = |bytes: &[u8]| {
+                let whole = decode(bytes).and_then(|text| read_whole(&text));
+                assert_eq!(read(bytes), whole, "{name}");
+            };
             for end in (0..bytes.len()).step_by(7) {
-                let _ = read(&bytes[..end]);
+                same(&bytes[..end]);
             }
             // Markup characters and a non-UTF-8 byte dropped in anywhere.
             for (at, byte) in (0..bytes.len())
@@ -1028,7 +1309,7 @@ mod tests {
             {
                 let mut changed = bytes.clone();
                 changed[at] = *byte;
-                let _ = read(&changed);
+                same(&changed);
             }
             let statement = read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!statement.entries.is_empty(), "{name}");
@@ -1095,6 +1376,7 @@ mod tests {
                 xml.push_str("</NtryDtls></Ntry>\n");
             }
             let statement = read(v08(&xml).as_bytes()).unwrap();
+            proptest::prop_assert_eq!(&statement, &read_whole(&v08(&xml)).unwrap());
             proptest::prop_assert!(statement.problems.is_empty(), "{:?}", statement.problems);
             let got: Vec<_> = statement
                 .entries
@@ -1114,6 +1396,73 @@ mod tests {
             let want: Vec<u32> = (1..=u32::try_from(positions.len()).unwrap()).collect();
             proptest::prop_assert_eq!(positions, want);
         }
+    }
+
+    /// The split reader gives what the one-pass reader gives, on every fixture.
+    #[test]
+    fn split_reading_equals_whole_reading() {
+        for name in FIXTURES {
+            let bytes = fixture(name);
+            let text = decode(&bytes).unwrap();
+            let split = read_split(&text).unwrap_or_else(|| panic!("{name} not split"));
+            assert_eq!(split, read_whole(&text).unwrap(), "{name}");
+        }
+    }
+
+    /// A closing tag inside a comment, a `CDATA` section or a processing instruction does not
+    /// end an entry; prefixed names and empty entries are found too.
+    #[test]
+    fn the_first_pass_finds_entry_ends_past_comments_and_cdata() {
+        let xml = v08(
+            r"<Ntry><!-- </Ntry> --><Amt Ccy='ILS'>10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+              <Sts>BOOK</Sts><BookgDt><Dt>2026-11-10</Dt></BookgDt><?pi </Ntry> ?>
+              <NtryDtls><TxDtls><RmtInf><Ustrd><![CDATA[a </Ntry> b]]> &amp; c</Ustrd></RmtInf>
+              </TxDtls></NtryDtls></Ntry >
+            <Ntry/>
+            <Ntry><Amt Ccy='ILS'>5</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+              <BookgDt><Dt>2026-11-11</Dt></BookgDt></Ntry>",
+        );
+        let text = decode(xml.as_bytes()).unwrap();
+        let split = read_split(&text).expect("read in two passes");
+        assert_eq!(split, read_whole(&text).unwrap());
+        assert_eq!(split.entries.len(), 2);
+        assert_eq!(split.entries[0].memo.as_deref(), Some("a </Ntry> b & c"));
+        assert_eq!(split.entries[1].position, 3);
+        assert_eq!(split.problems.len(), 1, "the empty entry");
+        assert_eq!(split.problems[0].position, 2);
+        let prefixed = xml
+            .replace("<Ntry", "<c:Ntry")
+            .replace("</Ntry", "</c:Ntry")
+            .replace("<Document xmlns=", "<Document xmlns:c=\"urn:c\" xmlns=");
+        let text = decode(prefixed.as_bytes()).unwrap();
+        let again = read_split(&text).expect("prefixed, read in two passes");
+        assert_eq!(again, read_whole(&text).unwrap());
+        assert_eq!(again.entries.len(), 2);
+        assert_eq!(again.entries[0].memo.as_deref(), Some("a </c:Ntry> b & c"));
+    }
+
+    /// What the split reader is not sure of goes to the one-pass reader, which says where the
+    /// problem is: deep nesting or a DOCTYPE inside an entry, a mismatched or missing end tag.
+    #[test]
+    fn trouble_inside_an_entry_is_reported_as_before() {
+        let deep = v08(&format!(
+            "<Ntry>{}{}</Ntry>",
+            "<a>".repeat(70),
+            "</a>".repeat(70)
+        ));
+        assert!(read_split(&deep).is_none());
+        assert!(read(deep.as_bytes()).unwrap_err().contains("nested"));
+        let mismatched = v08("<Ntry><Amt>1</Amt></Ntry></Stmt></Stmt>");
+        assert!(read_split(&mismatched).is_none());
+        assert!(read(mismatched.as_bytes()).is_err());
+        let swapped = v08("<Ntry><Amt>1</Sts></Ntry>");
+        assert!(read(swapped.as_bytes()).unwrap_err().contains("line"));
+        let open = v08("<Ntry><Amt>1</Amt>");
+        let err = read(open.as_bytes()).unwrap_err();
+        assert!(err.contains("line"), "{err}");
+        let bomb = v08("<Ntry><!DOCTYPE d [<!ENTITY a \"aaaa\">]></Ntry>");
+        assert!(read_split(&bomb).is_none());
+        assert!(read(bomb.as_bytes()).is_err());
     }
 
     #[test]
