@@ -9,9 +9,9 @@
 //! outside the entries (messages, statements, accounts) with quick-xml, and of each entry
 //! (`Ntry`) only finds where it ends, passing over comments, `CDATA` and processing
 //! instructions; each entry keeps the account, currency and date of the statement it stands in.
-//! The entries are then built and read on all threads, a batch of [`BATCH`] at a time, and
-//! their results put back in file order, so positions and problems come out as a one-thread
-//! reading gives them. Anything the split reading is not sure of (any error, an entry that does
+//! Each batch of [`BATCH`] entries it finds is built and read on the worker threads while the
+//! first pass goes on, and the batches' results are applied in file order as they are done, so
+//! positions and problems come out as a one-thread reading gives them. Anything the split reading is not sure of (any error, an entry that does
 //! not end where the first pass found its end) sends the file to the one-pass reader, which
 //! gives the same entries and names the place of an error. Every statement (and every account)
 //! of the file is read.
@@ -40,6 +40,7 @@
 //! inside an element is reported as truncated, with the line and column.
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
@@ -160,109 +161,167 @@ fn resolve(r: &quick_xml::events::BytesRef<'_>) -> Result<String, String> {
 const BATCH: usize = 8 * 1024;
 
 /// A statement-level entry the first pass found: its bytes (from its `<` to the end of its
-/// closing tag), how deep it opens, and the statement it belongs to (an index into the
-/// statements' shared values).
+/// closing tag), how deep it opens, and what it takes from the statement it stands in.
 struct Job {
     start: usize,
     end: usize,
     depth: usize,
-    shared: usize,
+    shared: Arc<Shared>,
 }
 
-/// Reads the document in two passes: a first pass on one thread walks everything outside the
-/// entries (messages, statements, accounts) and only finds where each entry ends; the entries
-/// are then built and read on all threads, a batch at a time, and their results put in file
-/// order, so positions, problems and entries come out exactly as [`read_whole`] gives them.
+/// Reads the document in two passes: a first pass on this thread walks everything outside the
+/// entries (messages, statements, accounts) and only finds where each entry ends; each batch
+/// of [`BATCH`] entries it finds is built and read on the worker threads while it goes on,
+/// and the batches' results are applied in file order as they are done, so positions,
+/// problems and entries come out exactly as [`read_whole`] gives them.
 ///
 /// `None` whenever anything is not as a well-formed statement has it (a syntax error, a
 /// `DOCTYPE`, deep nesting, an unknown entity, a truncated file, no statement, an entry that
 /// does not end where the first pass found its end): the whole reader then decides.
 fn read_split(text: &str) -> Option<Statement> {
     let mut parser = Parser::default();
-    let mut shared: Vec<Shared> = Vec::new();
-    let mut jobs: Vec<Job> = Vec::new();
-    // The qualified names of the open elements: readers start afresh after each entry, so
-    // the end tags are checked here rather than by quick-xml.
-    let mut open: Vec<String> = Vec::new();
-    let mut base = 0;
-    let mut reader = outside(text);
-    loop {
-        let before = base + usize::try_from(reader.buffer_position()).ok()?;
-        let event = reader.read_event().ok()?;
-        let after = base + usize::try_from(reader.buffer_position()).ok()?;
-        let empty = matches!(event, Event::Empty(_));
-        match event {
-            Event::Start(start) | Event::Empty(start) if parser.entry_opens(&start) => {
-                if parser.path.len() >= MAX_DEPTH || text.as_bytes().get(before) != Some(&b'<') {
-                    return None;
-                }
-                let end = if empty {
-                    after
-                } else {
-                    entry_end(text, after)?
-                };
-                let statement = parser.statement.as_ref()?;
-                let same = shared.last().is_some_and(|s| {
-                    s.account == statement.account
-                        && s.currency == statement.currency
-                        && s.created == statement.created
-                });
-                if !same {
-                    shared.push(Shared {
-                        account: statement.account.clone(),
-                        currency: statement.currency.clone(),
-                        created: statement.created,
+    // Each batch's results, in file order, as the worker threads finish them.
+    let read: Mutex<Vec<Option<Batch>>> = Mutex::new(Vec::new());
+    let mut applied = 0;
+    let walked = rayon::scope(|scope| {
+        let mut jobs: Vec<Job> = Vec::with_capacity(BATCH);
+        let mut shared: Option<Arc<Shared>> = None;
+        // The qualified names of the open elements: readers start afresh after each entry,
+        // so the end tags are checked here rather than by quick-xml.
+        let mut open: Vec<String> = Vec::new();
+        let mut base = 0;
+        let mut reader = outside(text);
+        loop {
+            let before = base + usize::try_from(reader.buffer_position()).ok()?;
+            let event = reader.read_event().ok()?;
+            let after = base + usize::try_from(reader.buffer_position()).ok()?;
+            let empty = matches!(event, Event::Empty(_));
+            match event {
+                Event::Start(start) | Event::Empty(start) if parser.entry_opens(&start) => {
+                    if parser.path.len() >= MAX_DEPTH || text.as_bytes().get(before) != Some(&b'<')
+                    {
+                        return None;
+                    }
+                    let end = if empty {
+                        after
+                    } else {
+                        entry_end(text, after)?
+                    };
+                    let statement = parser.statement.as_ref()?;
+                    let same = shared.as_ref().is_some_and(|s| {
+                        s.account == statement.account
+                            && s.currency == statement.currency
+                            && s.created == statement.created
                     });
+                    if !same {
+                        shared = Some(Arc::new(Shared {
+                            account: statement.account.clone(),
+                            currency: statement.currency.clone(),
+                            created: statement.created,
+                        }));
+                    }
+                    jobs.push(Job {
+                        start: before,
+                        end,
+                        depth: parser.path.len(),
+                        shared: Arc::clone(shared.as_ref()?),
+                    });
+                    if jobs.len() == BATCH {
+                        let full = std::mem::replace(&mut jobs, Vec::with_capacity(BATCH));
+                        spawn(scope, text, &read, full)?;
+                        applied = apply_ready(&mut parser, &read, applied)?;
+                    }
+                    base = end;
+                    reader = outside(text.get(end..)?);
                 }
-                jobs.push(Job {
-                    start: before,
-                    end,
-                    depth: parser.path.len(),
-                    shared: shared.len() - 1,
-                });
-                base = end;
-                reader = outside(text.get(end..)?);
-            }
-            Event::Start(start) => {
-                parser.open(&start, text).ok()?;
-                open.push(start.name().as_ref().to_string());
-            }
-            Event::Empty(start) => {
-                parser.open(&start, text).ok()?;
-                parser.close();
-            }
-            Event::End(end) => {
-                if open.pop().as_deref() != Some(end.name().as_ref()) {
-                    return None;
+                Event::Start(start) => {
+                    parser.open(&start, text).ok()?;
+                    open.push(start.name().as_ref().to_string());
                 }
-                parser.close();
+                Event::Empty(start) => {
+                    parser.open(&start, text).ok()?;
+                    parser.close();
+                }
+                Event::End(end) => {
+                    if open.pop().as_deref() != Some(end.name().as_ref()) {
+                        return None;
+                    }
+                    parser.close();
+                }
+                Event::Text(t) => parser.text(t.xml10_content()),
+                Event::CData(t) => parser.text(t.xml10_content()),
+                Event::GeneralRef(r) => parser.text(Cow::Owned(resolve(&r).ok()?)),
+                Event::DocType(_) => return None,
+                Event::Eof => break,
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             }
-            Event::Text(t) => parser.text(t.xml10_content()),
-            Event::CData(t) => parser.text(t.xml10_content()),
-            Event::GeneralRef(r) => parser.text(Cow::Owned(resolve(&r).ok()?)),
-            Event::DocType(_) => return None,
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
         }
-    }
-    if parser.path.last().is_some() || !open.is_empty() {
+        if parser.path.last().is_some() || !open.is_empty() {
+            return None;
+        }
+        spawn(scope, text, &read, jobs)
+    });
+    walked?;
+    // Every batch is done once the scope has ended.
+    applied = apply_ready(&mut parser, &read, applied)?;
+    if applied != read.lock().ok()?.len() {
         return None;
     }
-    for batch in jobs.chunks(BATCH) {
-        let read: Vec<Option<Vec<Outcome>>> = batch
+    parser.finish().ok()
+}
+
+/// What the entries of one batch gave, in order; `None` for an entry the split reading gave
+/// up on.
+type Batch = Vec<Option<Vec<Outcome>>>;
+
+/// Reads a batch of entries on the worker threads, into the next slot of `read`.
+fn spawn<'s>(
+    scope: &rayon::Scope<'s>,
+    text: &'s str,
+    read: &'s Mutex<Vec<Option<Batch>>>,
+    jobs: Vec<Job>,
+) -> Option<()> {
+    let slot = {
+        let mut read = read.lock().ok()?;
+        read.push(None);
+        read.len() - 1
+    };
+    scope.spawn(move |_| {
+        let batch: Batch = jobs
             .par_iter()
-            .map(|job| {
-                let ntry = entry_tree(text, job)?;
-                Some(outcomes(&ntry, shared.get(job.shared)?))
-            })
+            .map(|job| Some(outcomes(&entry_tree(text, job)?, &job.shared)))
             .collect();
-        for outcomes in read {
+        if let Ok(mut read) = read.lock() {
+            if let Some(place) = read.get_mut(slot) {
+                *place = Some(batch);
+            }
+        }
+    });
+    Some(())
+}
+
+/// Applies the batches finished so far, from `applied` on and in file order, and frees them;
+/// returns how many are applied. `None` when an entry of them was given up on.
+fn apply_ready(
+    parser: &mut Parser<'_>,
+    read: &Mutex<Vec<Option<Batch>>>,
+    mut applied: usize,
+) -> Option<usize> {
+    loop {
+        let batch = {
+            let mut read = read.lock().ok()?;
+            match read.get_mut(applied) {
+                Some(slot) if slot.is_some() => slot.take()?,
+                _ => return Some(applied),
+            }
+        };
+        for outcomes in batch {
             for outcome in outcomes? {
                 parser.apply(outcome);
             }
         }
+        applied += 1;
     }
-    parser.finish().ok()
 }
 
 /// A reader for the document from some point on: end tags are checked by [`read_split`].
@@ -1407,6 +1466,44 @@ mod tests {
             let split = read_split(&text).unwrap_or_else(|| panic!("{name} not split"));
             assert_eq!(split, read_whole(&text).unwrap(), "{name}");
         }
+    }
+
+    /// Over several batches (read while the first pass goes on), with batch bookings, bad
+    /// entries and a second statement among them, the results stay in file order.
+    #[test]
+    fn many_batches_come_out_in_file_order() {
+        let mut entries = String::new();
+        for k in 0..(2 * BATCH + 700) {
+            let entry = match k % 97 {
+                0 => format!(
+                    "<Ntry><NtryRef>B{k}</NtryRef><Amt Ccy='ILS'>30</Amt><CdtDbtInd>CRDT</CdtDbtInd>\
+                     <Sts>BOOK</Sts><BookgDt><Dt>2026-11-10</Dt></BookgDt><NtryDtls>\
+                     <TxDtls><Amt Ccy='ILS'>10</Amt></TxDtls><TxDtls><Amt Ccy='ILS'>20</Amt>\
+                     </TxDtls></NtryDtls></Ntry>\n"
+                ),
+                1 => format!("<Ntry><Amt>x{k}</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>\n"),
+                _ => format!(
+                    "<Ntry><Amt Ccy='ILS'>{k}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+                     <BookgDt><Dt>2026-11-10</Dt></BookgDt><AcctSvcrRef>R{k}</AcctSvcrRef></Ntry>\n"
+                ),
+            };
+            entries.push_str(&entry);
+            if k == BATCH + 5 {
+                entries.push_str(
+                    "</Stmt><Stmt><Acct><Id><IBAN>IL2</IBAN></Id><Ccy>USD</Ccy></Acct>\n",
+                );
+            }
+        }
+        let xml = v08(&entries);
+        let split = read_split(&xml).expect("read in two passes");
+        assert_eq!(split, read_whole(&xml).unwrap());
+        assert!(split.entries.len() > 2 * BATCH);
+        assert_eq!(
+            split.entries.last().unwrap().account.as_deref(),
+            Some("IL2")
+        );
+        let positions: Vec<u32> = split.entries.iter().map(|e| e.position).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]));
     }
 
     /// A closing tag inside a comment, a `CDATA` section or a processing instruction does not
