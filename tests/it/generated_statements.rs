@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use arrears::report::manifest::sha256_hex;
+
 use crate::support::Arrears;
 
 #[allow(dead_code, unreachable_pub)]
@@ -85,6 +87,9 @@ fn same_month_in_every_format(messy: bool) {
         let run = run(dir.path());
         let input = payments_input(&run);
         assert_eq!(input["file"], file);
+        // A statement is read from disk a region at a time and hashed on the way.
+        let bytes = std::fs::read(dir.path().join(file)).unwrap();
+        assert_eq!(input["sha256"], sha256_hex(&bytes), "{format}");
         // The generator's 250 payments and its two bad rows (a date, an amount).
         assert_eq!(input["rejected"], 2, "{format}: {input}");
         assert_eq!(input["used"], 250, "{format}: {input}");

@@ -244,6 +244,9 @@ pub fn read_file_until(
     encoding: Option<&'static Encoding>,
     stop: Stop<'_>,
 ) -> Result<SourceFile, SourceError> {
+    if let Some(read) = read_streamed(path, display)? {
+        return Ok(read);
+    }
     let bytes = read_whole(path).map_err(|source| SourceError::Io {
         file: display.to_string(),
         source,
@@ -255,6 +258,42 @@ pub fn read_file_until(
         unified::Ini::Missing
     };
     read_source(&bytes, display, encoding, &ini, stop)
+}
+
+/// A CAMT statement, read from disk a region at a time while it is parsed, so the file is
+/// never copied whole into memory (a million entries are about 700 MB of XML). `None` for any
+/// other file, and for a statement the region reader is not sure of: the whole file is then
+/// read as any other, and an error is named there.
+fn read_streamed(path: &Path, display: &str) -> Result<Option<SourceFile>, SourceError> {
+    use std::io::{Read, Seek};
+    let io = |source| SourceError::Io {
+        file: display.to_string(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut head = Vec::new();
+    (&mut file)
+        .take(camt::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if !camt::sniff(&head) || !matches!(detect(&head, display), Ok(Format::Camt)) {
+        return Ok(None);
+    }
+    file.rewind().map_err(io)?;
+    let mut hasher = Sha256::new();
+    let read = guarded(display, "CAMT", || {
+        camt::read_stream(&mut file, size, &mut |bytes| hasher.update(bytes)).map_err(io)
+    })?;
+    let Some(statement) = read else {
+        return Ok(None);
+    };
+    Ok(Some(SourceFile {
+        tables: Vec::new(),
+        sha256: hex(&hasher.finalize()),
+        text_format: None,
+        generated: vec![statement::payments_table(statement, &Arc::from(display))],
+    }))
 }
 
 /// The file's bytes. A large file is read in parts on all threads: copying a hundred
