@@ -175,6 +175,10 @@ pub(super) fn data_rows<'a>(
 /// or holds the totals word itself, with the word somewhere in the row.
 pub(super) fn is_totals_row(row: &Row<'_>, key_field: Field) -> bool {
     let is_total = |c: &Cell| {
+        // Only words say "total": a number, date or truth value never does.
+        let (Cell::Text(_) | Cell::Error(_)) = c else {
+            return false;
+        };
         let key = field::header_key(&c.display());
         matches!(
             key.as_str(),
