@@ -25,9 +25,10 @@
 //! xls and ods workbooks have no streaming reader in calamine; their sheets are materialised
 //! densely by calamine before we see them. An ods file's `content.xml` is therefore pre-scanned
 //! for the extent of each sheet and refused by the same padding rule. An xls file's compound
-//! container and each sheet's size record (DIMENSIONS) are checked before calamine reads them
-//! (`check_xls`). Known limit: an xls sheet's cells are not pre-scanned; a sheet is bounded by
-//! the positions its cell records can name.
+//! container, each sheet's size record (DIMENSIONS) and its cells' columns are checked against
+//! the format before calamine reads them (`check_xls`). Known limit: an xls sheet is not held to
+//! the padding rule before calamine builds it; it is bounded by the format (65,536 × 256 cells,
+//! about 0.5 GB dense).
 
 use std::borrow::Cow;
 use std::cell::Cell as StdCell;

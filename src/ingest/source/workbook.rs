@@ -426,16 +426,16 @@ pub(super) fn read_xls(
 }
 
 /// Checks an xls workbook's compound file before calamine reads it, and says what is damaged:
-/// no sector chain may loop ([`Compound::check_chains`]) and no sheet may declare a size an xls
-/// sheet cannot have ([`check_dimensions`]). A file too damaged to get that far passes: calamine
-/// then reports the damage itself.
+/// no sector chain may loop ([`Compound::check_chains`]) and no sheet may declare a size or hold
+/// a cell an xls sheet cannot have ([`check_sheets`]). A file too damaged to get that far
+/// passes: calamine then reports the damage itself.
 pub(super) fn check_xls(bytes: &[u8]) -> Result<(), String> {
     let Some(compound) = Compound::load(bytes)? else {
         return Ok(());
     };
     compound.check_chains()?;
     match compound.workbook_stream() {
-        Some(stream) => check_dimensions(&stream),
+        Some(stream) => check_sheets(&stream),
         None => Ok(()),
     }
 }
@@ -653,6 +653,11 @@ const BOF: u16 = 0x0809;
 const EOF: u16 = 0x000A;
 const BOUND_SHEET: u16 = 0x0085;
 const DIMENSIONS: u16 = 0x0200;
+/// The records calamine takes a cell from, each starting with its row and column (16 bits each):
+/// Formula, RString, LabelSst, Number, Label, BoolErr, RK.
+const CELLS: [u16; 7] = [0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E];
+/// MulRk: a row, its first column, numbers, and its last column at the end.
+const MUL_RK: u16 = 0x00BD;
 /// The most rows and columns an xls sheet holds (Excel 97-2003).
 const XLS_ROWS: u32 = 65_536;
 const XLS_COLUMNS: u16 = 256;
@@ -677,7 +682,13 @@ fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
 /// workbook stream as calamine does (the sheet list in the workbook globals, then each sheet's
 /// records from its position, skipping embedded charts) and refuses a sheet whose DIMENSIONS is
 /// inverted or beyond what an xls sheet can hold, before calamine reads it.
-fn check_dimensions(stream: &[u8]) -> Result<(), String> {
+///
+/// calamine then builds each sheet as a dense grid from its first to its last cell. A cell
+/// record's column is 16 bits, but an xls sheet has 256 columns: one cell at row 65,536, column
+/// 65,536 made a 7 KB file ask for a 137 GB grid (the binary was killed at 24 GB,
+/// `tests/fixtures/regressions/xls-cell-beyond-column-256.xls`). A cell beyond column 256 is
+/// refused too, so a sheet's grid stays within 65,536 × 256 cells.
+fn check_sheets(stream: &[u8]) -> Result<(), String> {
     let mut biff8 = true;
     let mut sheets = Vec::new();
     for (typ, data) in records(stream) {
@@ -721,6 +732,25 @@ fn check_dimensions(stream: &[u8]) -> Result<(), String> {
                     if let Some(fault) = dimensions_fault(data) {
                         return Err(format!(
                             "the size record (DIMENSIONS) of sheet {name} is damaged: {fault}"
+                        ));
+                    }
+                }
+                typ if typ == MUL_RK || CELLS.contains(&typ) => {
+                    let last = if typ == MUL_RK {
+                        data.len().checked_sub(2).and_then(|at| u16_at(data, at))
+                    } else {
+                        None
+                    };
+                    let far = [u16_at(data, 2), last]
+                        .into_iter()
+                        .flatten()
+                        .find(|&col| col >= XLS_COLUMNS);
+                    if let (Some(col), Some(row)) = (far, u16_at(data, 0)) {
+                        return Err(format!(
+                            "sheet {name} has a cell at row {}, column {}, beyond the \
+                             {XLS_COLUMNS} columns an xls sheet holds",
+                            u32::from(row) + 1,
+                            u32::from(col) + 1
                         ));
                     }
                 }
@@ -965,6 +995,76 @@ mod tests {
     }
 
     #[test]
+    fn cells_beyond_column_256_are_refused() {
+        let far =
+            include_bytes!("../../../tests/fixtures/regressions/xls-cell-beyond-column-256.xls");
+        assert_eq!(
+            check_xls(far),
+            Err(
+                "sheet 'Invoices' has a cell at row 65536, column 65536, beyond the 256 columns \
+                 an xls sheet holds"
+                    .to_string()
+            )
+        );
+        // The same cell (a LabelSst record at row 8, column B) moved to the last column, and
+        // one beyond it: its column is bytes 6 and 7 of the record.
+        let header = [0xFD, 0x00, 0x0A, 0x00, 7, 0, 1, 0];
+        let at = INVOICES.windows(8).position(|w| w == header).unwrap() + 6;
+        let with_column = |col: u16| {
+            let mut bytes = INVOICES.to_vec();
+            bytes[at..at + 2].copy_from_slice(&col.to_le_bytes());
+            bytes
+        };
+        let last = with_column(255);
+        assert_eq!(check_xls(&last), Ok(()));
+        let table = &read_bytes(&last, "invoices.xls", None).unwrap().tables[0];
+        assert_eq!(table.rows[7].len(), 256);
+        assert!(check_xls(&with_column(256))
+            .unwrap_err()
+            .contains("row 8, column 257"));
+
+        // A MulRk record's last column, in a sheet of a BIFF5 workbook (named by its number);
+        // the same record in an embedded chart is not read.
+        let stream = |mul_rk: &[u8], in_chart: bool| {
+            let mut bound = vec![0, 0, 0, 0, 0, 0, 5];
+            bound.extend(b"Sheet");
+            let bof = record(BOF, &[0x00, 0x05, 0x05, 0x00]);
+            let globals_len = bof.len() + record(BOUND_SHEET, &bound).len() + 4;
+            bound[..4].copy_from_slice(&u32::try_from(globals_len).unwrap().to_le_bytes());
+            let mut stream = bof.clone();
+            stream.extend(record(BOUND_SHEET, &bound));
+            stream.extend(record(EOF, &[]));
+            stream.extend(record(BOF, &[0x00, 0x05, 0x10, 0x00]));
+            if in_chart {
+                stream.extend(record(BOF, &[0x00, 0x05, 0x20, 0x00]));
+                stream.extend(record(MUL_RK, mul_rk));
+                stream.extend(record(EOF, &[]));
+            } else {
+                stream.extend(record(MUL_RK, mul_rk));
+            }
+            stream.extend(record(EOF, &[]));
+            stream
+        };
+        // Row 3, columns 254 to 300 (zeros for the numbers: only the columns are read).
+        let mut wide = vec![2, 0, 253, 0];
+        wide.extend(vec![0; 6 * 47]);
+        wide.extend(299u16.to_le_bytes());
+        assert_eq!(
+            check_sheets(&stream(&wide, false)),
+            Err(
+                "sheet 1 has a cell at row 3, column 300, beyond the 256 columns \
+                 an xls sheet holds"
+                    .to_string()
+            )
+        );
+        assert_eq!(check_sheets(&stream(&wide, true)), Ok(()));
+        let mut narrow = vec![2, 0, 253, 0];
+        narrow.extend(vec![0; 6 * 3]);
+        narrow.extend(255u16.to_le_bytes());
+        assert_eq!(check_sheets(&stream(&narrow, false)), Ok(()));
+    }
+
+    #[test]
     fn dimensions_are_read_where_calamine_reads_them() {
         // Workbook globals naming one sheet (a Hebrew name, UTF-16), then the sheet: a chart
         // embedded in it has its own DIMENSIONS, which calamine skips.
@@ -991,9 +1091,9 @@ mod tests {
         };
         let inverted = dims((9, 2), (0, 1));
         let valid = dims((0, 3), (0, 2));
-        assert_eq!(check_dimensions(&sheet(&inverted, &valid)), Ok(()));
+        assert_eq!(check_sheets(&sheet(&inverted, &valid)), Ok(()));
         assert_eq!(
-            check_dimensions(&sheet(&valid, &inverted)),
+            check_sheets(&sheet(&valid, &inverted)),
             Err(
                 "the size record (DIMENSIONS) of sheet 'חשבוניות' is damaged: \
                  its last row (2) is before its first (10)"
