@@ -24,8 +24,11 @@
 //!
 //! xls and ods workbooks have no streaming reader in calamine; their sheets are materialised
 //! densely by calamine before we see them. An ods file's `content.xml` is therefore pre-scanned
-//! for the extent of each sheet and refused by the same padding rule. Known limit: an xls sheet
-//! is not pre-scanned; it is bounded by the format (65,536 × 256 cells, about 0.5 GB dense).
+//! for the extent of each sheet and refused by the same padding rule. An xls file's compound
+//! container, each sheet's size record (DIMENSIONS) and its cells' columns are checked against
+//! the format before calamine reads them (`check_xls`). Known limit: an xls sheet is not held to
+//! the padding rule before calamine builds it; it is bounded by the format (65,536 × 256 cells,
+//! about 0.5 GB dense).
 
 use std::borrow::Cow;
 use std::cell::Cell as StdCell;
@@ -718,12 +721,12 @@ mod tests {
         let fat = 512; // sector 0
         bytes[fat..fat + 4].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
         bytes[fat + 4..fat + 8].copy_from_slice(&1u32.to_le_bytes()); // 1 -> 1
-        assert!(check_cfb_chains(&bytes).unwrap_err().contains("loops"));
+        assert!(check_xls(&bytes).unwrap_err().contains("loops"));
         let err = read_bytes(&bytes, "loop.xls", None).unwrap_err();
         assert!(matches!(err, SourceError::Corrupt { .. }), "{err}");
         // Ending the chain makes the same file pass the check.
         bytes[fat + 4..fat + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-        assert!(check_cfb_chains(&bytes).is_ok());
+        assert!(check_xls(&bytes).is_ok());
     }
 
     #[test]
