@@ -27,11 +27,14 @@
 //! bank reference, so the payment-id rule counts it once (an entry without a bank reference
 //! gets an id from its own file and line and is not recognised again).
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::source::decode_text;
 use super::statement::{Direction, Entry, Problem, Statement, Status};
+use super::table::Text;
 use crate::model::Severity;
 
 /// Where each payment field is read from (id, date, amount, currency, payer, memo), as shown in
@@ -356,17 +359,17 @@ fn entry(draft: &Draft, block: &Block, line: StatementLine) -> Entry {
     });
     Entry {
         position: draft.line,
-        id,
+        id: id.map(Text::from),
         date: line.value_date,
         amount: line.amount,
-        currency: block.currency(),
+        currency: block.currency().map(Text::from),
         direction: line.direction,
         status: Status::Booked,
         reversal: line.reversal,
-        payer,
-        memo,
-        account: block.account.clone(),
-        reference: line.owner_reference,
+        payer: payer.map(Text::from),
+        memo: memo.map(Text::from),
+        account: block.account.as_deref().map(Arc::from),
+        reference: line.owner_reference.map(Text::from),
     }
 }
 
@@ -1141,8 +1144,8 @@ mod tests {
                 let credit = matches!(mark, 0 | 3);
                 proptest::prop_assert_eq!(entry.direction == Direction::Credit, credit);
                 proptest::prop_assert_eq!(entry.id.as_deref(), Some(bank.as_str()));
-                proptest::prop_assert_eq!(entry.payer.clone(), collapsed(name));
-                proptest::prop_assert_eq!(entry.memo.clone(), collapsed(remi));
+                proptest::prop_assert_eq!(entry.payer.as_deref().map(str::to_string), collapsed(name));
+                proptest::prop_assert_eq!(entry.memo.as_deref().map(str::to_string), collapsed(remi));
             }
         }
 

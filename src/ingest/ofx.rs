@@ -30,12 +30,14 @@
 //! declaration's encoding is used, and Windows-1252 when neither names one.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 use rust_decimal::Decimal;
 
 use super::statement::{Direction, Entry, Problem, Statement, Status};
+use super::table::Text;
 use crate::model::Severity;
 
 /// Deeper nesting than any OFX file has (about 10 levels): refused.
@@ -470,17 +472,18 @@ impl Parser {
                 "not a date (YYYYMMDD expected); left out".to_string(),
             )
         })?;
-        let memo = t.get("MEMO").map(str::to_string);
+        let memo = t.get("MEMO").map(Text::from);
         Ok(Entry {
             position,
-            id: t.get("FITID").map(str::to_string),
+            id: t.get("FITID").map(Text::from),
             date,
             amount: signed.abs(),
             currency: t
                 .currency
-                .clone()
-                .or_else(|| self.curdef.clone())
-                .filter(|c| !c.is_empty()),
+                .as_deref()
+                .or(self.curdef.as_deref())
+                .filter(|c| !c.is_empty())
+                .map(Text::from),
             direction: if signed.is_sign_negative() {
                 Direction::Debit
             } else {
@@ -494,11 +497,11 @@ impl Parser {
             reversal: false,
             payer: t
                 .get("NAME")
-                .map(str::to_string)
-                .or_else(|| t.payee.clone().filter(|p| !p.is_empty())),
+                .or(t.payee.as_deref().filter(|p| !p.is_empty()))
+                .map(Text::from),
             reference: memo.clone(),
             memo,
-            account: self.account.clone(),
+            account: self.account.as_deref().map(Arc::from),
         })
     }
 }
@@ -793,7 +796,7 @@ mod tests {
             let got: Vec<_> = statement
                 .entries
                 .iter()
-                .map(|e| (e.id.clone().unwrap(), e.amount, e.direction, e.payer.clone(), e.memo.clone()))
+                .map(|e| (e.id.as_deref().unwrap().to_string(), e.amount, e.direction, e.payer.as_deref().map(str::to_string), e.memo.as_deref().map(str::to_string)))
                 .collect();
             let expected: Vec<_> = transactions
                 .iter()

@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 
 use super::field::{Field, TableKind};
 use super::header::HeaderMatch;
-use super::table::{Cell, RawTable};
+use super::table::{Cell, RawTable, Text};
 pub use crate::model::StatementSummary;
 use crate::model::{Issue, Severity};
 
@@ -49,7 +49,8 @@ pub enum Status {
 }
 
 /// One transaction of a statement, as the bank wrote it. A batch booking is one entry per
-/// transaction, each with its own amount.
+/// transaction, each with its own amount. Texts are cells' texts (short ones held in place), so
+/// a million entries cost few allocations and become rows without copying.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// Where the entry is, as shown in `issues.csv`'s `row`: its ordinal in an XML file
@@ -57,25 +58,25 @@ pub struct Entry {
     pub position: u32,
     /// The bank's own reference of the transaction (SPEC section 10 says which, per format).
     /// `None` when the file has none; the payment then gets `<file stem>-<position>`.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The value date, else the booking date.
     pub date: NaiveDate,
     /// The amount, never negative: the direction says which way it went.
     pub amount: Decimal,
     /// ISO 4217 code; `None` when the file does not say (the run's default currency applies).
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     pub direction: Direction,
     pub status: Status,
     /// The entry reverses an earlier one (CAMT `RvslInd`, MT940 marks `RC`/`RD`).
     pub reversal: bool,
     /// The debtor's name, as written (Hebrew stays Hebrew).
-    pub payer: Option<String>,
+    pub payer: Option<Text>,
     /// All remittance text joined with spaces.
-    pub memo: Option<String>,
+    pub memo: Option<Text>,
     /// The statement's own account (IBAN or number), to pair a reversal with its credit.
-    pub account: Option<String>,
+    pub account: Option<Arc<str>>,
     /// The reference a reversal repeats (end-to-end id, customer reference ...), to pair it.
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
 }
 
 /// Something a reader could not read, at an entry's position: the entry is left out (error) or
@@ -128,14 +129,14 @@ impl StatementSummary {
     fn of(entries: &[Entry]) -> StatementSummary {
         let mut summary = StatementSummary::default();
         for entry in entries {
-            if let Some(account) = &entry.account {
-                if !summary.accounts.contains(account) {
-                    summary.accounts.push(account.clone());
+            if let Some(account) = entry.account.as_deref() {
+                if !summary.accounts.iter().any(|a| a == account) {
+                    summary.accounts.push(account.to_string());
                 }
             }
-            if let Some(currency) = &entry.currency {
-                if !summary.currencies.contains(currency) {
-                    summary.currencies.push(currency.clone());
+            if let Some(currency) = entry.currency.as_deref() {
+                if !summary.currencies.iter().any(|c| c == currency) {
+                    summary.currencies.push(currency.to_string());
                 }
             }
             summary.from = Some(summary.from.map_or(entry.date, |d| d.min(entry.date)));
@@ -262,7 +263,7 @@ pub fn payments_table(statement: Statement, file: &Arc<str>) -> Generated {
         .zip(payment)
         .filter(|(_, payment)| *payment)
         .map(|(entry, _)| {
-            let text = |t: Option<String>| t.map_or(Cell::Empty, |t| Cell::Text(t.into()));
+            let text = |t: Option<Text>| t.map_or(Cell::Empty, Cell::Text);
             let row = vec![
                 text(entry.id),
                 Cell::Date(entry.date),
@@ -366,7 +367,7 @@ mod tests {
     fn entry(position: u32, amount: &str, direction: Direction) -> Entry {
         Entry {
             position,
-            id: Some(format!("REF{position}")),
+            id: Some(format!("REF{position}").into()),
             date: NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
             amount: amount.parse().unwrap(),
             currency: Some("ILS".into()),

@@ -1,6 +1,7 @@
 //! One `Ntry` read: its transactions as statement entries (SPEC section 10).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use quick_xml::events::BytesStart;
@@ -10,6 +11,7 @@ use rust_decimal::Decimal;
 use super::tree::Node;
 use super::{date, local, within};
 use crate::ingest::statement::{Direction, Entry, Status};
+use crate::ingest::table::Text;
 
 /// What reading one `Ntry` gave, in order: each transaction read (or not), and a warning
 /// about the last one when a batch could not be split.
@@ -19,29 +21,27 @@ pub(super) enum Outcome {
     Unsplit(usize),
 }
 
-/// An entry per transaction of `ntry` (or the problem with it), in order.
-pub(super) fn outcomes(ntry: Node<'_, '_>, shared: &Shared) -> Vec<Outcome> {
+/// An entry per transaction of `ntry` (or the problem with it), in order, added to `out`.
+pub(super) fn outcomes(ntry: Node<'_, '_>, shared: &Shared, out: &mut Vec<Outcome>) {
     let details: Vec<Node<'_, '_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
     let own_amounts = details.iter().filter(|t| tx_amount(**t).is_some()).count();
     if details.len() > 1 && own_amounts == 0 {
         // A batch that lists its transactions without their amounts: it cannot be split,
         // so it stays one payment of the entry's total, and the memo names them all.
-        return vec![
-            Outcome::Transaction(transaction(ntry, &details, None, shared)),
-            Outcome::Unsplit(details.len()),
-        ];
+        out.push(Outcome::Transaction(transaction(
+            ntry, &details, None, shared,
+        )));
+        out.push(Outcome::Unsplit(details.len()));
+        return;
     }
     if details.is_empty() {
-        return vec![Outcome::Transaction(transaction(ntry, &[], None, shared))];
+        out.push(Outcome::Transaction(transaction(ntry, &[], None, shared)));
+        return;
     }
-    details
-        .iter()
-        .enumerate()
-        .map(|(k, tx)| {
-            let batch = (details.len() > 1).then_some(k + 1);
-            Outcome::Transaction(transaction(ntry, std::slice::from_ref(tx), batch, shared))
-        })
-        .collect()
+    out.extend(details.iter().enumerate().map(|(k, tx)| {
+        let batch = (details.len() > 1).then_some(k + 1);
+        Outcome::Transaction(transaction(ntry, std::slice::from_ref(tx), batch, shared))
+    }));
 }
 
 /// A kept element as it opens: its local name (borrowed from the document when it can be)
@@ -64,7 +64,7 @@ pub(super) fn start_of<'a>(
 
 /// What a transaction takes from its statement.
 pub(super) struct Shared {
-    pub(super) account: Option<String>,
+    pub(super) account: Option<Arc<str>>,
     pub(super) currency: Option<String>,
     pub(super) created: Option<NaiveDate>,
 }
@@ -151,8 +151,8 @@ fn transaction(
     let currency = amount_node
         .ccy()
         .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .or_else(|| shared.currency.clone());
+        .map(Text::from)
+        .or_else(|| shared.currency.as_deref().map(Text::from));
     let written = |element: &'static str| {
         ntry.child(element)
             .and_then(|d| d.text_at(&["Dt"]).or_else(|| d.text_at(&["DtTm"])))
@@ -196,10 +196,10 @@ fn transaction(
         .or_else(|| ntry.text_at(&["AcctSvcrRef"]));
     let id = bank_ref
         .or(end_to_end)
-        .map(str::to_string)
+        .map(Text::from)
         .or_else(|| match batch {
-            Some(k) => entry_ref.map(|r| format!("{r}-{k}")),
-            None => entry_ref.map(str::to_string),
+            Some(k) => entry_ref.map(|r| Text::from(format!("{r}-{k}"))),
+            None => entry_ref.map(Text::from),
         });
     let payer = payer(txs);
     let structured: Vec<&str> = txs
@@ -227,16 +227,23 @@ fn transaction(
     if parts.is_empty() {
         parts.extend(ntry.text_at(&["AddtlNtryInf"]));
     }
-    let mut seen = Vec::new();
-    parts.retain(|p| {
-        let fresh = !seen.contains(p);
-        seen.push(*p);
-        fresh
-    });
-    let memo = (!parts.is_empty()).then(|| parts.join(" "));
+    // Each text once, where it first stands.
+    let mut at = 0;
+    while at < parts.len() {
+        if parts[..at].contains(&parts[at]) {
+            parts.remove(at);
+        } else {
+            at += 1;
+        }
+    }
+    let memo = match parts.as_slice() {
+        [] => None,
+        [one] => Some(Text::from(*one)),
+        _ => Some(Text::from(parts.join(" "))),
+    };
     let reference = end_to_end
         .or_else(|| structured.first().copied())
-        .map(str::to_string)
+        .map(Text::from)
         .or_else(|| memo.clone());
     Ok(Draft(Entry {
         position: 0,
@@ -275,7 +282,7 @@ fn status(ntry: Node<'_, '_>) -> Result<Status, Miss> {
 
 /// The debtor's name (`Dbtr/Nm`, `Dbtr/Pty/Nm`), else the ultimate debtor's; for several
 /// transactions read as one, the name they all share.
-fn payer(txs: &[Node<'_, '_>]) -> Option<String> {
+fn payer(txs: &[Node<'_, '_>]) -> Option<Text> {
     fn name_of<'t>(tx: Node<'t, '_>) -> Option<&'t str> {
         ["Dbtr", "UltmtDbtr"].iter().find_map(|party| {
             tx.text_at(&["RltdPties", party, "Nm"])
@@ -284,5 +291,5 @@ fn payer(txs: &[Node<'_, '_>]) -> Option<String> {
     }
     let mut names = txs.iter().map(|t| name_of(*t));
     let first = names.next()??;
-    names.all(|n| n == Some(first)).then(|| first.to_string())
+    names.all(|n| n == Some(first)).then(|| Text::from(first))
 }

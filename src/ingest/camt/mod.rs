@@ -35,6 +35,7 @@
 //! inside an element is reported as truncated, with the line and column.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
@@ -441,11 +442,13 @@ impl<'a> Parser<'a> {
     fn entry(&mut self, ntry: Node<'_, '_>) {
         let statement = self.statement.as_ref();
         let shared = Shared {
-            account: statement.and_then(|s| s.account.clone()),
+            account: statement.and_then(|s| s.account.as_deref().map(Arc::from)),
             currency: statement.and_then(|s| s.currency.clone()),
             created: statement.and_then(|s| s.created),
         };
-        for outcome in outcomes(ntry, &shared) {
+        let mut read = Vec::new();
+        outcomes(ntry, &shared, &mut read);
+        for outcome in read {
             self.apply(outcome);
         }
     }

@@ -52,7 +52,8 @@ pub(super) fn read_split(text: &str) -> Option<Statement> {
 
 pub(super) fn read_split_by(text: &str, region: usize) -> Option<Statement> {
     let mut split = Split::default();
-    let mut results = Parser::default();
+    let mut results = Applied::default();
+    let mut jobs = Vec::new();
     let mut rest = text;
     loop {
         let mut window = region;
@@ -67,10 +68,10 @@ pub(super) fn read_split_by(text: &str, region: usize) -> Option<Statement> {
         };
         let last = end == rest.len();
         let text = rest.get(..end)?;
-        let jobs = split.walk(text, last)?;
-        apply(&mut results, text, &jobs)?;
+        jobs = split.walk(text, last, jobs)?;
+        results.apply(text, &jobs)?;
         if last {
-            return split.finish(results);
+            return split.finish(results.results);
         }
         rest = rest.get(end..)?;
     }
@@ -103,9 +104,10 @@ pub(super) fn read_stream_by(
     region: usize,
 ) -> std::io::Result<Option<Statement>> {
     let mut split = Split::default();
-    let mut results = Parser::default();
+    let mut results = Applied::default();
     // The region whose entries are read next: its bytes, where it starts, and its entries.
     let mut walked: (Vec<u8>, usize, Vec<Job>) = (Vec::new(), 0, Vec::new());
+    let mut spare_jobs = Vec::new();
     let mut held = Vec::with_capacity(2 * region);
     let mut next = Vec::with_capacity(2 * region);
     let mut eof = fill(source, &mut held, region)?;
@@ -131,6 +133,7 @@ pub(super) fn read_stream_by(
         next.clear();
         next.extend_from_slice(held.get(end..).unwrap_or_default());
         let last = eof;
+        let recycled = std::mem::take(&mut spare_jobs);
         let (read, (jobs, applied)) = rayon::join(
             || -> std::io::Result<bool> {
                 if last {
@@ -143,10 +146,10 @@ pub(super) fn read_stream_by(
             },
             || {
                 rayon::join(
-                    || split.walk(utf8(held.get(start..end)?)?, last),
+                    || split.walk(utf8(held.get(start..end)?)?, last, recycled),
                     || {
                         let (bytes, from, jobs) = &walked;
-                        apply(&mut results, utf8(bytes.get(*from..)?)?, jobs)
+                        results.apply(utf8(bytes.get(*from..)?)?, jobs)
                     },
                 )
             },
@@ -154,28 +157,28 @@ pub(super) fn read_stream_by(
         let (Some(jobs), Some(())) = (jobs, applied) else {
             return Ok(None);
         };
-        if results.entries.capacity() == 0 && !jobs.is_empty() {
+        let entries = &mut results.results.entries;
+        if entries.capacity() == 0 && !jobs.is_empty() {
             // Room for the entries of the whole file at this region's rate, with an eighth to
             // spare, made once: growing a list of a million entries step by step copies it
             // into fresh memory each time. Room never used costs no memory.
             let per_byte = jobs.len() as f64 / (end - start).max(1) as f64;
             let expected = (size as f64 * per_byte * 1.125) as usize;
-            results.entries.reserve(expected.min(1 << 26));
+            entries.reserve(expected.min(1 << 26));
         }
         held.truncate(end);
         let done = std::mem::replace(&mut walked, (held, start, jobs));
         if last {
             let (bytes, from, jobs) = &walked;
-            return Ok(apply(
-                &mut results,
-                utf8(bytes.get(*from..).unwrap_or_default()).unwrap_or_default(),
-                jobs,
-            )
-            .and_then(|()| split.finish(results)));
+            let text = utf8(bytes.get(*from..).unwrap_or_default()).unwrap_or_default();
+            return Ok(results
+                .apply(text, jobs)
+                .and_then(|()| split.finish(results.results)));
         }
         eof = read?;
-        // The bytes of the region just read serve for the one after next.
+        // The bytes and the list of entries of the region just read serve again.
         held = std::mem::replace(&mut next, done.0);
+        spare_jobs = done.2;
         start = 0;
     }
 }
@@ -196,30 +199,59 @@ fn fill(
     Ok((got as u64) < wanted)
 }
 
-/// Reads the entries of a region on the worker threads and applies what they gave to
-/// `results`, in file order. `None` when the reading of an entry gave up.
-fn apply(results: &mut Parser<'_>, text: &str, jobs: &[Job]) -> Option<()> {
-    let read: Vec<Option<Vec<Outcome>>> = jobs
-        .par_iter()
-        .map_init(
-            || (Tree::default(), Vec::new()),
-            |(tree, stack), job| {
-                let bytes = text.get(job.start..job.end)?;
-                tree.clear();
-                if scan::tree(tree, stack, bytes, job.depth).is_none() {
-                    tree.clear();
-                    entry_tree(tree, bytes, job.depth)?;
-                }
-                Some(outcomes(tree.root()?, &job.shared))
-            },
-        )
-        .collect();
-    for outcomes in read {
-        for outcome in outcomes? {
-            results.apply(outcome);
+/// The entries' results so far, and room kept from one region to the next.
+#[derive(Default)]
+struct Applied {
+    /// Only the position, entries and problems are used.
+    results: Parser<'static>,
+    /// What each chunk of a region's entries gave. Kept from one region to the next, so a
+    /// region's results reuse the memory of the last one's: memory given back and asked for
+    /// again for each of a hundred regions is cleared by the system each time.
+    chunks: Vec<Vec<Outcome>>,
+}
+
+/// Entries read one after another on a worker thread.
+const CHUNK: usize = 256;
+
+impl Applied {
+    /// Reads the entries of a region on the worker threads and applies what they gave, in
+    /// file order. `None` when the reading of an entry gave up.
+    fn apply(&mut self, text: &str, jobs: &[Job]) -> Option<()> {
+        let count = jobs.len().div_ceil(CHUNK);
+        if self.chunks.len() < count {
+            self.chunks.resize_with(count, Vec::new);
         }
+        let chunks = self.chunks.get_mut(..count)?;
+        let read = chunks
+            .par_iter_mut()
+            .zip(jobs.par_chunks(CHUNK))
+            .map_init(
+                || (Tree::default(), Vec::new()),
+                |(tree, stack), (out, jobs)| {
+                    out.clear();
+                    for job in jobs {
+                        let bytes = text.get(job.start..job.end)?;
+                        tree.clear();
+                        if scan::tree(tree, stack, bytes, job.depth).is_none() {
+                            tree.clear();
+                            entry_tree(tree, bytes, job.depth)?;
+                        }
+                        outcomes(tree.root()?, &job.shared, out);
+                    }
+                    Some(())
+                },
+            )
+            .all(|read| read.is_some());
+        if !read {
+            return None;
+        }
+        for chunk in chunks {
+            for outcome in chunk.drain(..) {
+                self.results.apply(outcome);
+            }
+        }
+        Some(())
     }
-    Some(())
 }
 
 /// The end of the last closing tag of an entry (`</Ntry>`, any prefix) in `bytes`, where a
@@ -259,15 +291,16 @@ struct Split {
 }
 
 impl Split {
-    /// Walks one region and finds its entries: `text` starts where the last one ended and ends
-    /// right after an entry's closing tag, or is the rest of the document (`last`).
-    fn walk(&mut self, text: &str, last: bool) -> Option<Vec<Job>> {
+    /// Walks one region and finds its entries, into `jobs` (emptied first): `text` starts where
+    /// the last one ended and ends right after an entry's closing tag, or is the rest of the
+    /// document (`last`).
+    fn walk(&mut self, text: &str, last: bool, mut jobs: Vec<Job>) -> Option<Vec<Job>> {
         let mut parser = std::mem::take(&mut self.parser).rebind()?;
+        jobs.clear();
         let bytes = text.as_bytes();
         // Without comments, CDATA sections and processing instructions every `</` starts a
         // closing tag, and an entry ends at the first closing tag of its own name.
         let plain = memmem::find(bytes, b"<!").is_none() && memmem::find(bytes, b"<?").is_none();
-        let mut jobs: Vec<Job> = Vec::new();
         let mut base = 0;
         let mut reader = outside(text);
         loop {
@@ -282,13 +315,13 @@ impl Split {
                     }
                     let statement = parser.statement.as_ref()?;
                     let same = self.shared.as_ref().is_some_and(|s| {
-                        s.account == statement.account
+                        s.account.as_deref() == statement.account.as_deref()
                             && s.currency == statement.currency
                             && s.created == statement.created
                     });
                     if !same {
                         self.shared = Some(Arc::new(Shared {
-                            account: statement.account.clone(),
+                            account: statement.account.as_deref().map(Arc::from),
                             currency: statement.currency.clone(),
                             created: statement.created,
                         }));

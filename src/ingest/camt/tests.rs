@@ -386,11 +386,11 @@ proptest::proptest! {
             .iter()
             .map(|e| {
                 (
-                    e.id.clone().unwrap(),
+                    e.id.as_deref().unwrap().to_string(),
                     e.amount,
                     e.direction == Direction::Credit,
-                    e.payer.clone(),
-                    e.memo.clone(),
+                    e.payer.as_deref().map(str::to_string),
+                    e.memo.as_deref().map(str::to_string),
                 )
             })
             .collect();
