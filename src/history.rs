@@ -10,7 +10,7 @@
 //! interrupted run leaves the previous file intact. Entries dated on or after a run's as-of
 //! date are never used by that run, so a back-dated run sees the history as it was then.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -164,13 +164,18 @@ pub fn record(
     let replaced = history.entries.iter().filter(|e| e.date == as_of).count();
     let mut letters = letters;
     // A run made again keeps the date its e-mail went out: the client did get that e-mail.
+    // The first entry of the day for a client and its files decides (looked up, not searched
+    // for each of a hundred thousand letters).
+    let mut earlier: HashMap<(&str, &str), Option<NaiveDate>> = HashMap::new();
+    for e in history.entries.iter().filter(|e| e.date == as_of) {
+        earlier.entry((&e.client, &e.files)).or_insert(e.sent);
+    }
     for letter in &mut letters {
         letter.sent = letter.sent.or_else(|| {
-            history
-                .entries
-                .iter()
-                .find(|e| e.date == as_of && e.client == letter.client && e.files == letter.files)
-                .and_then(|e| e.sent)
+            earlier
+                .get(&(letter.client.as_str(), letter.files.as_str()))
+                .copied()
+                .flatten()
         });
     }
     let mut entries: Vec<&Entry> = history.entries.iter().filter(|e| e.date != as_of).collect();
