@@ -43,6 +43,18 @@ pub fn is_alphanumeric(c: char) -> bool {
     }
 }
 
+/// `char::is_alphabetic`, answered like [`is_alphanumeric`] without the tables for ASCII and
+/// the Hebrew letters.
+#[inline]
+#[must_use]
+pub fn is_alphabetic(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        ('\u{05D0}'..='\u{05EA}').contains(&c) || c.is_alphabetic()
+    }
+}
+
 /// `char::to_lowercase`, without the tables' search for the Hebrew block, which has no case.
 #[inline]
 pub fn to_lowercase(c: char) -> Lowercase {
@@ -241,6 +253,7 @@ mod fast_path_tests {
         // Every character of the Basic Multilingual Plane.
         for c in (0..0x1_0000u32).filter_map(char::from_u32) {
             assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
             assert!(to_lowercase(c).eq(c.to_lowercase()), "{c:?}");
         }
     }

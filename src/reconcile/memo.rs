@@ -87,7 +87,7 @@ impl Number {
             number.nfkc().collect::<String>().to_uppercase()
         };
         Some(Number {
-            verbatim: (!verbatim.chars().any(char::is_alphabetic)).then_some(verbatim),
+            verbatim: (!verbatim.chars().any(crate::normalize::is_alphabetic)).then_some(verbatim),
             parts: class_runs(number),
             key,
         })
@@ -375,7 +375,19 @@ fn gap(chars: &[char], from: usize, to: usize) -> &[char] {
 
 /// Whether `chars`, lower-cased, is one of `words` (without building the lower-case text).
 fn lower_is_one_of(chars: &[char], words: &[&str]) -> bool {
+    // A token of ASCII and Hebrew is as long lower-cased (Hebrew has no case): most tokens are
+    // no word's length, and are passed over without being lower-cased.
+    let plain = chars
+        .iter()
+        .all(|c| c.is_ascii() || ('\u{0590}'..='\u{05FF}').contains(c));
     words.iter().any(|word| {
+        if plain {
+            return chars.len() == word.chars().count()
+                && chars
+                    .iter()
+                    .zip(word.chars())
+                    .all(|(c, w)| c.to_ascii_lowercase() == w);
+        }
         chars
             .iter()
             .flat_map(|&c| crate::normalize::to_lowercase(c))
@@ -536,10 +548,10 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
                     let prev = &tokens[p];
                     let last = prev.parts.last().expect("a token has a part");
                     p + 1 == t
+                        && is_digit(chars[part.start])
                         && chars[last.start..last.end]
                             .iter()
-                            .all(|c| c.is_alphabetic())
-                        && is_digit(chars[part.start])
+                            .all(|&c| crate::normalize::is_alphabetic(c))
                         && gap(&chars, prev.end, token.start)
                             .iter()
                             .all(|c| c.is_whitespace() || matches!(c, '#' | ':' | '.'))
