@@ -18,11 +18,13 @@ extern "C" {
 const MI_OPTION_PURGE_DELAY: std::os::raw::c_int = 15;
 
 fn main() -> ExitCode {
-    // Freed pages go back to the system after 1 ms instead of mimalloc v3's 1,000. Ingest frees a
-    // million rows' cells chunk by chunk while it allocates the documents made from them; with
-    // the default delay the freed pages were still counted at the run's peak. On the 1M messy
-    // month: 1,059,344 -> 1,031,704 KiB peak, no measurable CPU cost (BENCHMARKS.md).
+    // Freed pages go back to the system after 10 ms instead of mimalloc v3's 1,000. Ingest frees
+    // a million rows' cells chunk by chunk while it allocates the documents made from them; with
+    // the default delay the freed pages were still counted at the run's peak (1M messy month:
+    // 1,096,904 KiB at 100 ms, 1,005,284 at 10 ms). At 1 ms, memory given back was asked for
+    // again at once and cleared by the system each time: 7.0 s of system time instead of 4.5,
+    // and a CAMT statement's reading slowed by a fifth (BENCHMARKS.md).
     // SAFETY: a plain setter of an integer option, called before any other thread exists.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     arrears::app::run(arrears::cli::Cli::parse())
 }
