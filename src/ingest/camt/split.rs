@@ -31,9 +31,10 @@ use super::scan;
 use super::tree::Tree;
 use super::{resolve, Parser, Statement, MAX_DEPTH};
 
-/// How much of a document a region holds, at least (the rest of its last entry is added):
-/// enough entries (about 11,000 of a usual size) to share out among the threads, and
-/// small enough that the region and its entries' trees stay a small part of the memory.
+/// How much of a document a region holds, about: it ends after the last entry that ends
+/// within this many bytes (more only when none does). Enough entries (about 11,000 of a usual
+/// size) to share out among the threads, few enough that a region's bytes and results stay a
+/// small part of the memory.
 const REGION: usize = 8 << 20;
 
 /// A statement-level entry the first pass found: its bytes (from its `<` to the end of its
