@@ -79,10 +79,9 @@ pub(super) fn read_split_by(text: &str, region: usize) -> Option<Statement> {
 }
 
 /// Reads a CAMT document of `size` bytes (as far as known) from `source` a region at a time;
-/// `seen` is given every byte read,
-/// in order (the file's hash is worked out from them). Three regions are in hand at a time:
-/// while the entries of one are read on the worker threads, the first pass walks the next and
-/// the one after is read from `source`.
+/// `seen` is given every byte read, in order (the file's hash is worked out from them). Three
+/// regions are in hand at a time: while the entries of one are read on the worker threads, the
+/// first pass walks the next and the one after is read from `source`.
 ///
 /// `Ok(None)` for a document that is not UTF-8 or anything else this reading is not sure of
 /// (see the module's documentation): read the whole file with [`super::read`] then.
