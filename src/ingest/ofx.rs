@@ -129,7 +129,7 @@ pub fn read(bytes: &[u8]) -> Result<Statement, String> {
 /// The file as text: valid UTF-8 is UTF-8, else the declared character set.
 fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
         return Ok(Cow::Borrowed(text));
     }
     let declared = declared_charset(bytes).filter(|e| *e != UTF_8 && e.is_ascii_compatible());
