@@ -13,7 +13,10 @@
 //!   `(s − q + 1) − (q − 1)·(la − s) − (q − 1)·(lb − s)` q-gram occurrences common to both
 //!   strings (each gap in the LCS's embedding breaks at most `q − 1` of its q-grams), so with
 //!   `r` shared occurrences required, one of the `m − r + 1` rarest q-gram occurrences of the
-//!   query must be shared (prefix filtering). Only the posting lists of those are read.
+//!   query must be shared (prefix filtering). Only the posting lists of those are read, and
+//!   a name read there is scored only if it appears in enough of them: a name of length `lb`
+//!   shares at most `m − p` occurrences outside the `p` read, so it must share at least
+//!   `r(la, lb) − (m − p)` among them (count filtering; this halves the LCS computations).
 //!
 //! Both bigrams and trigrams are indexed; per query the cheaper plan is chosen by the total
 //! length of the posting lists it would read (bigrams suit short names, trigrams long ones),
@@ -135,14 +138,29 @@ fn required_shared(la: usize, lb: usize, (num, den): (usize, usize), q: usize) -
     (s - q + 1) - (q - 1) * (la - s) - (q - 1) * (lb - s)
 }
 
+/// The postings to read for `occurrences` sorted by (posting length, gram): each gram's once.
+fn distinct_cost(occurrences: &[(usize, u64)]) -> usize {
+    let mut cost = 0;
+    let mut last = None;
+    for &(len, gram) in occurrences {
+        if last != Some(gram) {
+            cost += len;
+            last = Some(gram);
+        }
+    }
+    cost
+}
+
 /// Per-thread scratch space: a stamp per name id, so candidates are collected once each
 /// without sorting long lists, and the lists one lookup needs, kept between lookups.
 pub(crate) struct Scratch {
-    stamp: Vec<u32>,
+    /// Per name id: the epoch it was last seen in, and how many of the query occurrences read
+    /// in that epoch it may share (side by side: one memory access for both).
+    stamp: Vec<(u32, u32)>,
     epoch: u32,
     lengths: Vec<usize>,
     occurrences: Vec<(usize, u64)>,
-    probes: Vec<u64>,
+    probes: Vec<(u64, u32)>,
     candidates: Vec<u32>,
 }
 
@@ -228,7 +246,7 @@ impl FuzzyIndex {
     /// Fresh scratch space for [`FuzzyIndex::lookup`].
     pub(crate) fn scratch(&self) -> Scratch {
         Scratch {
-            stamp: vec![0; self.owners.len()],
+            stamp: vec![(0, 0); self.owners.len()],
             epoch: 0,
             lengths: Vec::new(),
             occurrences: Vec::new(),
@@ -275,7 +293,10 @@ impl FuzzyIndex {
             .filter_map(|lb| self.by_len.get(lb))
             .map(Vec::len)
             .sum();
-        let mut plan: (usize, Option<usize>) = (scan_cost, None);
+        // (cost, Some((q, slack))): read the postings of `probes` (q-grams, with how many
+        // of the read occurrences of the query each stands for); a name must then share at
+        // least `required_shared(la, lb, floor, q) − slack` of them.
+        let mut plan: (usize, Option<(usize, i64)>) = (scan_cost, None);
         for q in [2, 3] {
             let Some(r_min) = lengths
                 .iter()
@@ -287,7 +308,8 @@ impl FuzzyIndex {
             if r_min <= 0 || la < q {
                 continue;
             }
-            // Gram occurrences of the query, rarest first (ties by gram for determinism).
+            // Gram occurrences of the query, rarest first (ties by gram for determinism);
+            // the occurrences of one gram are next to each other.
             occurrences.clear();
             occurrences.extend(gram_keys(query, q).map(|g| (postings(&g).len(), g)));
             occurrences.sort_unstable();
@@ -297,47 +319,58 @@ impl FuzzyIndex {
                 // No name of an admissible length can share enough: nothing reaches the floor.
                 return;
             }
-            let prefix = &mut occurrences[..=m - r];
-            prefix.sort_unstable_by_key(|&(_, g)| g);
-            let mut cost = 0;
-            let mut last = None;
-            for &(len, g) in prefix.iter() {
-                if last != Some(g) {
-                    cost += len;
-                    last = Some(g);
+            // Prefix filtering: one of the m − r + 1 rarest occurrences must be shared.
+            let mut p = m - r + 1;
+            // The rest of the last gram's occurrences come with its postings for nothing.
+            while p < m && occurrences[p].1 == occurrences[p - 1].1 {
+                p += 1;
+            }
+            let cost = distinct_cost(&occurrences[..p]);
+            if cost >= plan.0 {
+                continue;
+            }
+            // Count filtering: a name of length `lb` must share `required_shared(la, lb, …)`
+            // occurrences, at most `m − p` of them outside the prefix. (Reading more postings
+            // to require more shared ones among them cost more than the LCS it spared.)
+            plan = (cost, Some((q, (m - p) as i64)));
+            probes.clear();
+            for &(_, gram) in &occurrences[..p] {
+                match probes.last_mut() {
+                    Some((last, times)) if *last == gram => *times += 1,
+                    _ => probes.push((gram, 1)),
                 }
             }
-            if cost < plan.0 {
-                plan = (cost, Some(q));
-                probes.clear();
-                probes.extend(prefix.iter().map(|&(_, g)| g));
-                probes.dedup();
-            }
         }
-        if plan.1.is_none() {
+        let Some((q, slack)) = plan.1 else {
             for lb in lengths.iter() {
                 if let Some(ids) = self.by_len.get(lb) {
                     out.extend_from_slice(ids);
                 }
             }
             return;
-        }
+        };
         *epoch = epoch.wrapping_add(1);
         if *epoch == 0 {
-            stamp.fill(0);
+            stamp.fill((0, 0));
             *epoch = 1;
         }
-        for gram in probes.iter() {
-            for &id in postings(gram) {
+        for &(gram, times) in probes.iter() {
+            for &id in postings(&gram) {
                 let seen = &mut stamp[id as usize];
-                if *seen != *epoch {
-                    *seen = *epoch;
+                if seen.0 == *epoch {
+                    seen.1 += times;
+                } else {
+                    *seen = (*epoch, times);
                     if lengths_admissible(la, self.name_len(id), floor) {
                         out.push(id);
                     }
                 }
             }
         }
+        out.retain(|&id| {
+            let needed = required_shared(la, self.name_len(id), floor, q) - slack;
+            i64::from(stamp[id as usize].1) >= needed
+        });
     }
 
     /// The best and the second best client whose similarity to `query` is at least `floor`
@@ -628,6 +661,19 @@ mod tests {
                 FuzzyOutcome::TooFar { .. } => "F".to_string(),
             };
             prop_assert_eq!(shape(&got), shape(&want));
+        }
+
+        /// Two letters only: grams repeat within a name, so the count filter's multiplicities
+        /// matter.
+        #[test]
+        fn index_agrees_with_brute_force_on_repeated_grams(
+            names in proptest::collection::vec("[ab]{4,24}", 1..30),
+            query in "[ab]{4,24}",
+        ) {
+            let keys: Vec<String> = (0..names.len()).map(|i| format!("K{i:02}")).collect();
+            let pairs: Vec<(&str, &str)> =
+                keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect();
+            prop_assert_eq!(lookup(&index(&pairs), &query), brute(&pairs, &query));
         }
 
         /// Longer names and near-copies, where the trigram plan is the cheaper one.
