@@ -520,7 +520,12 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     }
     // Most memos are already in NFKC form (the quick check says so without normalising): then
     // a memo without an ASCII digit names no invoice, and its characters are used as they are.
-    let normal = is_nfkc_quick(memo.chars()) == IsNormalized::Yes;
+    // ASCII and the Hebrew letters (U+05D0..U+05EA) are NFKC as they stand and combine with
+    // nothing: a memo of only those is answered without the quick check's table look-ups.
+    let normal = memo
+        .chars()
+        .all(|c| c.is_ascii() || ('\u{05D0}'..='\u{05EA}').contains(&c))
+        || is_nfkc_quick(memo.chars()) == IsNormalized::Yes;
     if normal && !memo.bytes().any(|b| b.is_ascii_digit()) {
         return found;
     }
@@ -712,6 +717,16 @@ mod tests {
     fn verbatim_numbers_beat_shape_rules() {
         assert_eq!(scan("payment for 12.115", &["12.115"]), ["12115"]);
         assert_eq!(scan("payment for 12.115", &["12115"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hebrew_and_ascii_memos_and_others_are_read_alike() {
+        let n = ["1043", "1044"];
+        // Only ASCII and Hebrew letters: taken as they stand.
+        assert_eq!(scan("תשלום חשבונית 1043 ו1044", &n), ["1043", "1044"]);
+        // Full-width digits and a Hebrew point: put in NFKC form first.
+        assert_eq!(scan("תשלום חשבונית １０４３", &n), ["1043"]);
+        assert_eq!(scan("חֶשְׁבּוֹן 1044", &n), ["1044"]);
     }
 
     #[test]
