@@ -13,7 +13,10 @@
 //!   `(s − q + 1) − (q − 1)·(la − s) − (q − 1)·(lb − s)` q-gram occurrences common to both
 //!   strings (each gap in the LCS's embedding breaks at most `q − 1` of its q-grams), so with
 //!   `r` shared occurrences required, one of the `m − r + 1` rarest q-gram occurrences of the
-//!   query must be shared (prefix filtering). Only the posting lists of those are read.
+//!   query must be shared (prefix filtering). Only the posting lists of those are read, and
+//!   a name read there is scored only if it appears in enough of them: a name of length `lb`
+//!   shares at most `m − p` occurrences outside the `p` read, so it must share at least
+//!   `r(la, lb) − (m − p)` among them (count filtering; this halves the LCS computations).
 //!
 //! Both bigrams and trigrams are indexed; per query the cheaper plan is chosen by the total
 //! length of the posting lists it would read (bigrams suit short names, trigrams long ones),
@@ -22,7 +25,7 @@
 
 use std::cmp::Ordering;
 
-use crate::hash::{HashMap, HashSet};
+use crate::hash::HashMap;
 use crate::normalize::lcs_len;
 
 /// Lowest similarity that can matter (0.85 = 17/20): the acceptance threshold minus the margin.
@@ -97,8 +100,10 @@ pub(crate) enum FuzzyOutcome {
 
 /// Bigram index over the distinct spaceless name keys of all clients.
 pub(crate) struct FuzzyIndex {
-    /// Distinct spaceless name keys.
-    names: Vec<Vec<char>>,
+    /// Distinct spaceless name keys, one after another: name `i` is
+    /// `chars[starts[i]..starts[i + 1]]` (one allocation, read in order by the LCS).
+    chars: Vec<char>,
+    starts: Vec<usize>,
     /// For each name, the client keys that carry it (sorted).
     owners: Vec<Vec<String>>,
     /// Bigram or trigram ([`gram_keys`]) -> ids of the names holding it.
@@ -133,11 +138,68 @@ fn required_shared(la: usize, lb: usize, (num, den): (usize, usize), q: usize) -
     (s - q + 1) - (q - 1) * (la - s) - (q - 1) * (lb - s)
 }
 
+/// The postings to read for `occurrences` sorted by (posting length, gram): each gram's once.
+fn distinct_cost(occurrences: &[(usize, u64)]) -> usize {
+    let mut cost = 0;
+    let mut last = None;
+    for &(len, gram) in occurrences {
+        if last != Some(gram) {
+            cost += len;
+            last = Some(gram);
+        }
+    }
+    cost
+}
+
 /// Per-thread scratch space: a stamp per name id, so candidates are collected once each
-/// without sorting long lists.
+/// without sorting long lists, and the lists one lookup needs, kept between lookups.
 pub(crate) struct Scratch {
-    stamp: Vec<u32>,
+    /// Per name id: the epoch it was last seen in, and how many of the query occurrences read
+    /// in that epoch it may share (side by side: one memory access for both).
+    stamp: Vec<(u32, u32)>,
     epoch: u32,
+    lengths: Vec<usize>,
+    occurrences: Vec<(usize, u64)>,
+    probes: Vec<(u64, u32)>,
+    candidates: Vec<u32>,
+}
+
+/// A client's similarity to the query, as it competes for first and second place.
+type Scored<'a> = (Similarity, &'a str);
+
+/// Whether `a` ranks before `b`: higher similarity first, equal similarities by client key.
+fn ranks_before(a: Scored<'_>, b: Scored<'_>) -> bool {
+    match a.0.cmp(&b.0) {
+        Ordering::Greater => true,
+        Ordering::Equal => a.1 < b.1,
+        Ordering::Less => false,
+    }
+}
+
+/// The best client and the best other client, as in the list of all clients ranked by
+/// [`ranks_before`] with each client kept at its best place.
+#[derive(Default)]
+struct TopTwo<'a> {
+    best: Option<Scored<'a>>,
+    second: Option<Scored<'a>>,
+}
+
+impl<'a> TopTwo<'a> {
+    fn offer(&mut self, entry: Scored<'a>) {
+        let Some(best) = self.best else {
+            self.best = Some(entry);
+            return;
+        };
+        if ranks_before(entry, best) {
+            if entry.1 != best.1 {
+                self.second = Some(best);
+            }
+            self.best = Some(entry);
+        } else if entry.1 != best.1 && self.second.is_none_or(|second| ranks_before(entry, second))
+        {
+            self.second = Some(entry);
+        }
+    }
 }
 
 impl FuzzyIndex {
@@ -145,7 +207,8 @@ impl FuzzyIndex {
     pub(crate) fn new<'a>(clients: impl Iterator<Item = (&'a str, String)>) -> FuzzyIndex {
         let mut ids: HashMap<String, u32> = HashMap::default();
         let mut index = FuzzyIndex {
-            names: Vec::new(),
+            chars: Vec::new(),
+            starts: vec![0],
             owners: Vec::new(),
             grams: HashMap::default(),
             by_len: HashMap::default(),
@@ -155,7 +218,7 @@ impl FuzzyIndex {
                 continue;
             }
             let id = *ids.entry(name.clone()).or_insert_with(|| {
-                let id = u32::try_from(index.names.len()).expect("fewer than 2^32 client names");
+                let id = u32::try_from(index.owners.len()).expect("fewer than 2^32 client names");
                 let chars: Vec<char> = name.chars().collect();
                 for q in [2, 3] {
                     for gram in gram_keys(&chars, q) {
@@ -166,7 +229,8 @@ impl FuzzyIndex {
                     }
                 }
                 index.by_len.entry(chars.len()).or_default().push(id);
-                index.names.push(chars);
+                index.chars.extend_from_slice(&chars);
+                index.starts.push(index.chars.len());
                 index.owners.push(Vec::new());
                 id
             });
@@ -182,114 +246,157 @@ impl FuzzyIndex {
     /// Fresh scratch space for [`FuzzyIndex::lookup`].
     pub(crate) fn scratch(&self) -> Scratch {
         Scratch {
-            stamp: vec![0; self.names.len()],
+            stamp: vec![(0, 0); self.owners.len()],
             epoch: 0,
+            lengths: Vec::new(),
+            occurrences: Vec::new(),
+            probes: Vec::new(),
+            candidates: Vec::new(),
         }
     }
 
-    /// Name ids that may reach similarity `floor` with `query`, each once, ascending.
-    fn candidates(&self, query: &[char], floor: (usize, usize), scratch: &mut Scratch) -> Vec<u32> {
+    /// The characters of name `id`.
+    fn name(&self, id: u32) -> &[char] {
+        let id = id as usize;
+        &self.chars[self.starts[id]..self.starts[id + 1]]
+    }
+
+    /// The length in characters of name `id`.
+    fn name_len(&self, id: u32) -> usize {
+        let id = id as usize;
+        self.starts[id + 1] - self.starts[id]
+    }
+
+    /// Puts in `scratch.candidates` the name ids that may reach similarity `floor` with
+    /// `query`, each once (in no particular order).
+    fn candidates(&self, query: &[char], floor: (usize, usize), scratch: &mut Scratch) {
         let la = query.len();
         let (num, den) = floor;
         let lo = (num * la).div_ceil(2 * den - num).max(1);
         let hi = (2 * den - num) * la / num;
-        let lengths: Vec<usize> = (lo..=hi)
-            .filter(|&lb| lengths_admissible(la, lb, floor))
-            .collect();
-        let mut out = Vec::new();
+        let Scratch {
+            stamp,
+            epoch,
+            lengths,
+            occurrences,
+            probes,
+            candidates: out,
+        } = scratch;
+        out.clear();
+        lengths.clear();
+        lengths.extend((lo..=hi).filter(|&lb| lengths_admissible(la, lb, floor)));
         let postings = |gram: &u64| self.grams.get(gram).map_or(&[][..], Vec::as_slice);
-        // The cheapest exact plan: Err(()) = scan by length, Ok(probes) = read those postings.
+        // The cheapest exact plan: None = scan by length, Some(q) = read the postings of the
+        // q-grams in `probes` (those of the cheaper q are kept there).
         let scan_cost: usize = lengths
             .iter()
             .filter_map(|lb| self.by_len.get(lb))
             .map(Vec::len)
             .sum();
-        let mut plan: (usize, Option<Vec<u64>>) = (scan_cost, None);
+        // (cost, Some((q, slack))): read the postings of `probes` (q-grams, with how many
+        // of the read occurrences of the query each stands for); a name must then share at
+        // least `required_shared(la, lb, floor, q) − slack` of them.
+        let mut plan: (usize, Option<(usize, i64)>) = (scan_cost, None);
         for q in [2, 3] {
             let Some(r_min) = lengths
                 .iter()
                 .map(|&lb| required_shared(la, lb, floor, q))
                 .min()
             else {
-                return out;
+                return;
             };
             if r_min <= 0 || la < q {
                 continue;
             }
-            // Gram occurrences of the query, rarest first (ties by gram for determinism).
-            let mut occurrences: Vec<(usize, u64)> = gram_keys(query, q)
-                .map(|g| (postings(&g).len(), g))
-                .collect();
+            // Gram occurrences of the query, rarest first (ties by gram for determinism);
+            // the occurrences of one gram are next to each other.
+            occurrences.clear();
+            occurrences.extend(gram_keys(query, q).map(|g| (postings(&g).len(), g)));
             occurrences.sort_unstable();
             let m = occurrences.len();
             let r = usize::try_from(r_min).unwrap_or(usize::MAX);
             if r > m {
                 // No name of an admissible length can share enough: nothing reaches the floor.
-                return out;
+                return;
             }
-            let mut probes: Vec<u64> = occurrences[..=m - r].iter().map(|(_, g)| *g).collect();
-            probes.sort_unstable();
-            probes.dedup();
-            let cost = probes.iter().map(|g| postings(g).len()).sum();
-            if cost < plan.0 {
-                plan = (cost, Some(probes));
+            // Prefix filtering: one of the m − r + 1 rarest occurrences must be shared.
+            let mut p = m - r + 1;
+            // The rest of the last gram's occurrences come with its postings for nothing.
+            while p < m && occurrences[p].1 == occurrences[p - 1].1 {
+                p += 1;
+            }
+            let cost = distinct_cost(&occurrences[..p]);
+            if cost >= plan.0 {
+                continue;
+            }
+            // Count filtering: a name of length `lb` must share `required_shared(la, lb, …)`
+            // occurrences, at most `m − p` of them outside the prefix. (Reading more postings
+            // to require more shared ones among them cost more than the LCS it spared.)
+            plan = (cost, Some((q, (m - p) as i64)));
+            probes.clear();
+            for &(_, gram) in &occurrences[..p] {
+                match probes.last_mut() {
+                    Some((last, times)) if *last == gram => *times += 1,
+                    _ => probes.push((gram, 1)),
+                }
             }
         }
-        let Some(probes) = plan.1 else {
-            for lb in &lengths {
+        let Some((q, slack)) = plan.1 else {
+            for lb in lengths.iter() {
                 if let Some(ids) = self.by_len.get(lb) {
                     out.extend_from_slice(ids);
                 }
             }
-            out.sort_unstable();
-            return out;
+            return;
         };
-        scratch.epoch = scratch.epoch.wrapping_add(1);
-        if scratch.epoch == 0 {
-            scratch.stamp.fill(0);
-            scratch.epoch = 1;
+        *epoch = epoch.wrapping_add(1);
+        if *epoch == 0 {
+            stamp.fill((0, 0));
+            *epoch = 1;
         }
-        for gram in probes {
+        for &(gram, times) in probes.iter() {
             for &id in postings(&gram) {
-                let seen = &mut scratch.stamp[id as usize];
-                if *seen != scratch.epoch {
-                    *seen = scratch.epoch;
-                    if lengths_admissible(la, self.names[id as usize].len(), floor) {
+                let seen = &mut stamp[id as usize];
+                if seen.0 == *epoch {
+                    seen.1 += times;
+                } else {
+                    *seen = (*epoch, times);
+                    if lengths_admissible(la, self.name_len(id), floor) {
                         out.push(id);
                     }
                 }
             }
         }
-        out.sort_unstable();
-        out
+        out.retain(|&id| {
+            let needed = required_shared(la, self.name_len(id), floor, q) - slack;
+            i64::from(stamp[id as usize].1) >= needed
+        });
     }
 
-    /// Every client whose similarity to `query` is at least `floor`, best first (equal
-    /// similarities by client key), each client once with its best name.
+    /// The best and the second best client whose similarity to `query` is at least `floor`
+    /// (equal similarities ranked by client key, each client at its best name).
     fn scored(
         &self,
         query: &[char],
         pattern: &Pattern,
         floor: (usize, usize),
         scratch: &mut Scratch,
-    ) -> Vec<(Similarity, &str)> {
-        let mut scored: Vec<(Similarity, &str)> = Vec::new();
-        for id in self.candidates(query, floor, scratch) {
-            let name = &self.names[id as usize];
+    ) -> TopTwo<'_> {
+        self.candidates(query, floor, scratch);
+        let mut top = TopTwo::default();
+        for &id in &scratch.candidates {
+            let name = self.name(id);
             let sim = Similarity {
                 lcs: pattern.lcs(query, name),
                 total: query.len() + name.len(),
             };
             if sim.at_least(floor) {
                 for owner in &self.owners[id as usize] {
-                    scored.push((sim, owner));
+                    top.offer((sim, owner));
                 }
             }
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let mut seen: HashSet<&str> = HashSet::default();
-        scored.retain(|(_, client)| seen.insert(*client));
-        scored
+        top
     }
 
     /// Looks up one spaceless payer name key.
@@ -303,19 +410,21 @@ impl FuzzyIndex {
             return FuzzyOutcome::TooFar { best: None };
         }
         let pattern = Pattern::new(&query);
-        let mut scored = self.scored(&query, &pattern, ACCEPT, scratch);
-        let Some(&(best, _)) = scored.first() else {
+        let mut top = self.scored(&query, &pattern, ACCEPT, scratch);
+        let Some((best, _)) = top.best else {
             return FuzzyOutcome::TooFar { best: None };
         };
         let comfortable = Similarity { lcs: 19, total: 40 }; // 0.95
         if best < comfortable {
             // floor = best − 0.05 = (40·lcs − total) / (20·total)
             let floor = (40 * best.lcs - best.total, 20 * best.total);
-            scored = self.scored(&query, &pattern, floor, scratch);
+            top = self.scored(&query, &pattern, floor, scratch);
         }
-        let (best, best_client) = scored[0];
-        match scored.get(1) {
-            Some(&(second, second_client)) if !best.beats_by(second, MARGIN) => FuzzyOutcome::Tie {
+        let Some((best, best_client)) = top.best else {
+            return FuzzyOutcome::TooFar { best: None };
+        };
+        match top.second {
+            Some((second, second_client)) if !best.beats_by(second, MARGIN) => FuzzyOutcome::Tie {
                 best: (best_client.to_string(), best),
                 second: (second_client.to_string(), second),
             },
@@ -329,23 +438,39 @@ impl FuzzyIndex {
 
 /// Bit-parallel LCS (one 64-bit word) for a fixed query; longer queries use a plain DP.
 struct Pattern {
-    ascii: [u64; 128],
+    /// Match masks of ASCII and Hebrew-block characters, by [`table_slot`].
+    table: [u64; TABLE],
     other: Vec<(char, u64)>,
     usable: bool,
+}
+
+/// Slots of the mask table: ASCII, then the Hebrew block U+0590..U+05FF.
+const TABLE: usize = 128 + 0x70;
+
+/// The slot of `c` in the mask table, when it has one.
+fn table_slot(c: char) -> Option<usize> {
+    let c = c as usize;
+    if c < 128 {
+        Some(c)
+    } else if (0x0590..0x0600).contains(&c) {
+        Some(c - 0x0590 + 128)
+    } else {
+        None
+    }
 }
 
 impl Pattern {
     fn new(query: &[char]) -> Pattern {
         let mut pattern = Pattern {
-            ascii: [0; 128],
+            table: [0; TABLE],
             other: Vec::new(),
             usable: query.len() <= 64,
         };
         if pattern.usable {
             for (i, &c) in query.iter().enumerate() {
                 let bit = 1u64 << i;
-                if c.is_ascii() {
-                    pattern.ascii[c as usize] |= bit;
+                if let Some(slot) = table_slot(c) {
+                    pattern.table[slot] |= bit;
                 } else if let Some(entry) = pattern.other.iter_mut().find(|(k, _)| *k == c) {
                     entry.1 |= bit;
                 } else {
@@ -357,13 +482,13 @@ impl Pattern {
     }
 
     fn mask(&self, c: char) -> u64 {
-        if c.is_ascii() {
-            self.ascii[c as usize]
-        } else {
-            self.other
+        match table_slot(c) {
+            Some(slot) => self.table[slot],
+            None => self
+                .other
                 .iter()
                 .find(|(k, _)| *k == c)
-                .map_or(0, |(_, m)| *m)
+                .map_or(0, |(_, m)| *m),
         }
     }
 
@@ -417,6 +542,9 @@ mod tests {
             .filter(|(s, _)| s.at_least(FLOOR))
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        // Each client at its best place only.
+        let mut seen = std::collections::HashSet::new();
+        scored.retain(|(_, k)| seen.insert(*k));
         match (scored.first(), scored.get(1)) {
             (None, _) => FuzzyOutcome::TooFar { best: None },
             (Some(&(b, _)), _) if !b.at_least(ACCEPT) => FuzzyOutcome::TooFar { best: None },
@@ -486,7 +614,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn bit_parallel_lcs_equals_dp(a in "[abc\u{5d0}\u{5d1}]{0,70}", b in "[abc\u{5d0}\u{5d1}]{0,70}") {
+        fn bit_parallel_lcs_equals_dp(
+            a in "[abc\u{5d0}\u{5d1}\u{5ff}\u{416}\u{e9}]{0,70}",
+            b in "[abc\u{5d0}\u{5d1}\u{5ff}\u{416}\u{e9}]{0,70}",
+        ) {
             let a: Vec<char> = a.chars().collect();
             let b: Vec<char> = b.chars().collect();
             prop_assert_eq!(Pattern::new(&a).lcs(&a, &b), lcs_len(&a, &b));
@@ -496,6 +627,48 @@ mod tests {
         fn index_agrees_with_brute_force(
             names in proptest::collection::vec("[abcd]{1,12}", 1..25),
             query in "[abcd]{1,12}",
+        ) {
+            let keys: Vec<String> = (0..names.len()).map(|i| format!("K{i:02}")).collect();
+            let pairs: Vec<(&str, &str)> =
+                keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect();
+            prop_assert_eq!(lookup(&index(&pairs), &query), brute(&pairs, &query));
+        }
+
+        /// Clients known by several names, and names shared by several clients: each client
+        /// competes once, at its best name.
+        #[test]
+        fn index_agrees_with_brute_force_on_shared_names(
+            entries in proptest::collection::vec((0..6usize, "[abc]{3,9}"), 1..30),
+            query in "[abc]{3,9}",
+        ) {
+            let keys: Vec<String> = entries.iter().map(|(k, _)| format!("K{k}")).collect();
+            let pairs: Vec<(&str, &str)> = keys
+                .iter()
+                .map(String::as_str)
+                .zip(entries.iter().map(|(_, n)| n.as_str()))
+                .collect();
+            let got = lookup(&index(&pairs), &query);
+            let want = brute(&pairs, &query);
+            // The same client at two names of equal similarity may keep either fraction
+            // (`18/20` or `9/10`): compare the decisions and the similarities' values.
+            let shape = |o: &FuzzyOutcome| match o {
+                FuzzyOutcome::Matched { client, similarity } => {
+                    format!("M {client} {}", similarity.value())
+                }
+                FuzzyOutcome::Tie { best, second } => {
+                    format!("T {} {} {} {}", best.0, best.1.value(), second.0, second.1.value())
+                }
+                FuzzyOutcome::TooFar { .. } => "F".to_string(),
+            };
+            prop_assert_eq!(shape(&got), shape(&want));
+        }
+
+        /// Two letters only: grams repeat within a name, so the count filter's multiplicities
+        /// matter.
+        #[test]
+        fn index_agrees_with_brute_force_on_repeated_grams(
+            names in proptest::collection::vec("[ab]{4,24}", 1..30),
+            query in "[ab]{4,24}",
         ) {
             let keys: Vec<String> = (0..names.len()).map(|i| format!("K{i:02}")).collect();
             let pairs: Vec<(&str, &str)> =

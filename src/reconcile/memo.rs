@@ -35,6 +35,7 @@
 //!    run wins, and scanning continues after it. Repeats are reported once, first position.
 
 use std::collections::hash_map::Entry;
+use std::ops::Range;
 
 use crate::hash::HashMap;
 
@@ -140,7 +141,8 @@ impl NumberSet {
 
 /// Whether a key can be a reference at all.
 pub(crate) fn usable_key(key: &str) -> bool {
-    key.chars().count() >= 3 && key.chars().any(|c| c.is_ascii_digit())
+    // At least 3 characters, one an ASCII digit (no other character's UTF-8 holds such a byte).
+    key.chars().nth(2).is_some() && key.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// Number of maximal runs of letters or of digits in `text`.
@@ -205,20 +207,31 @@ struct Part {
 struct Token {
     start: usize,
     end: usize,
-    parts: Vec<Part>,
+    /// Its parts' places in the memo's list of parts (one list for all tokens: most memos
+    /// are a dozen words or more, and a list each was an allocation each).
+    parts: Range<usize>,
     left_out: bool,
     /// Left out by its own shape (amount, date, grouped phone), not by its neighbours: only
     /// then may a verbatim invoice number bring it back.
     by_shape: bool,
 }
 
+impl Token {
+    /// The token's parts, out of the memo's list `all`.
+    fn parts<'a>(&self, all: &'a [Part]) -> &'a [Part] {
+        &all[self.parts.clone()]
+    }
+}
+
 fn is_digit(c: char) -> bool {
     c.is_ascii_digit()
 }
 
-fn lex(chars: &[char]) -> Vec<Token> {
+/// The memo's tokens and the parts they are made of.
+fn lex(chars: &[char]) -> (Vec<Token>, Vec<Part>) {
     let n = chars.len();
     let mut tokens = Vec::new();
+    let mut parts = Vec::new();
     let mut i = 0;
     while i < n {
         if !crate::normalize::is_alphanumeric(chars[i]) {
@@ -226,7 +239,7 @@ fn lex(chars: &[char]) -> Vec<Token> {
             continue;
         }
         let start = i;
-        let mut parts = Vec::new();
+        let first_part = parts.len();
         let mut part_start = i;
         let mut sep = None;
         let mut j = i;
@@ -254,23 +267,29 @@ fn lex(chars: &[char]) -> Vec<Token> {
         tokens.push(Token {
             start,
             end: j,
-            parts,
+            parts: first_part..parts.len(),
             left_out: false,
             by_shape: false,
         });
         i = j;
     }
-    tokens
+    (tokens, parts)
 }
 
 fn push_part(chars: &[char], parts: &mut Vec<Part>, start: usize, end: usize, sep: Option<char>) {
     // `,` and `'` separate list items or thousands; never join across them.
     let joins = sep.is_some_and(|c| JOINERS.contains(&c));
     let text = &chars[start..end];
-    let prefix = text
-        .iter()
-        .take_while(|c| HEBREW_PREFIXES.contains(c))
-        .count();
+    // A prefix is split off only before digits: a part that ends in a letter (nearly every
+    // word) is not looked at further.
+    let prefix = if text.last().is_some_and(|c| is_digit(*c)) {
+        text.iter()
+            .take(3)
+            .take_while(|c| HEBREW_PREFIXES.contains(c))
+            .count()
+    } else {
+        0
+    };
     if (1..=2).contains(&prefix)
         && text.len() > prefix
         && text[prefix..].iter().all(|c| is_digit(*c))
@@ -301,17 +320,14 @@ fn all_digits(chars: &[char]) -> bool {
     !chars.is_empty() && chars.iter().all(|c| is_digit(*c))
 }
 
-fn numeric(token: &Token, chars: &[char]) -> bool {
-    token
-        .parts
-        .iter()
-        .all(|p| all_digits(&chars[p.start..p.end]))
+fn numeric(parts: &[Part], chars: &[char]) -> bool {
+    parts.iter().all(|p| all_digits(&chars[p.start..p.end]))
 }
 
-/// Digit groups and the separators between them of a numeric token.
-fn groups(token: &Token) -> (Vec<usize>, Vec<char>) {
-    let lens = token.parts.iter().map(|p| p.end - p.start).collect();
-    let seps = token.parts.iter().skip(1).filter_map(|p| p.sep).collect();
+/// Digit groups and the separators between them of a numeric token's parts.
+fn groups(parts: &[Part]) -> (Vec<usize>, Vec<char>) {
+    let lens = parts.iter().map(|p| p.end - p.start).collect();
+    let seps = parts.iter().skip(1).filter_map(|p| p.sep).collect();
     (lens, seps)
 }
 
@@ -343,10 +359,10 @@ fn looks_like_amount(lens: &[usize], seps: &[char]) -> bool {
     }
 }
 
-fn looks_like_date(lens: &[usize], seps: &[char], chars: &[char], token: &Token) -> bool {
+fn looks_like_date(lens: &[usize], seps: &[char], chars: &[char], parts: &[Part]) -> bool {
     let day = |l: usize| (1..=2).contains(&l);
     let year_at = |k: usize| {
-        let p = &token.parts[k];
+        let p = &parts[k];
         let text = &chars[p.start..p.end];
         text.len() == 4 && matches!(text[..2], ['1', '9'] | ['2', '0'])
     };
@@ -382,11 +398,14 @@ fn lower_is_one_of(chars: &[char], words: &[&str]) -> bool {
         .all(|c| c.is_ascii() || ('\u{0590}'..='\u{05FF}').contains(c));
     words.iter().any(|word| {
         if plain {
-            return chars.len() == word.chars().count()
+            // Character by character, so that most tokens differ at the first; the word's
+            // length in characters is never counted.
+            let mut letters = word.chars();
+            return chars.len() <= word.len()
                 && chars
                     .iter()
-                    .zip(word.chars())
-                    .all(|(c, w)| c.to_ascii_lowercase() == w);
+                    .all(|c| letters.next() == Some(c.to_ascii_lowercase()))
+                && letters.next().is_none();
         }
         chars
             .iter()
@@ -396,11 +415,11 @@ fn lower_is_one_of(chars: &[char], words: &[&str]) -> bool {
 }
 
 /// Marks amount-, date- and phone-shaped numeric tokens as left out.
-fn classify(tokens: &mut [Token], chars: &[char]) {
+fn classify(tokens: &mut [Token], all: &[Part], chars: &[char]) {
     let count = tokens.len();
     let mut phone_run_left = 0usize; // digits still allowed in a phone sequence being absorbed
     for t in 0..count {
-        let is_numeric = numeric(&tokens[t], chars);
+        let is_numeric = numeric(tokens[t].parts(all), chars);
         let before = gap(
             chars,
             if t == 0 { 0 } else { tokens[t - 1].end },
@@ -422,7 +441,7 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
             };
             continue;
         }
-        let (lens, seps) = groups(&tokens[t]);
+        let (lens, seps) = groups(tokens[t].parts(all));
         let digits: usize = lens.iter().sum();
         let first = chars[tokens[t].start];
         let spaced = before
@@ -442,7 +461,7 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
             phone_run_left = 15usize.saturating_sub(digits);
         }
         let by_shape = looks_like_amount(&lens, &seps)
-            || looks_like_date(&lens, &seps, chars, &tokens[t])
+            || looks_like_date(&lens, &seps, chars, tokens[t].parts(all))
             || looks_like_grouped_phone(&lens, &seps, first);
         // `054 123 1043`: a 0-led short group followed by space-separated groups, 9-10 digits.
         if !left_out && !by_shape && lens.len() == 1 && first == '0' && (2..=4).contains(&digits) {
@@ -450,7 +469,7 @@ fn classify(tokens: &mut [Token], chars: &[char]) {
             let mut k = t + 1;
             while k < count
                 && total < 10
-                && numeric(&tokens[k], chars)
+                && numeric(tokens[k].parts(all), chars)
                 && tokens[k].parts.len() == 1
                 && gap(chars, tokens[k - 1].end, tokens[k].start)
                     .iter()
@@ -501,7 +520,12 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     }
     // Most memos are already in NFKC form (the quick check says so without normalising): then
     // a memo without an ASCII digit names no invoice, and its characters are used as they are.
-    let normal = is_nfkc_quick(memo.chars()) == IsNormalized::Yes;
+    // ASCII and the Hebrew letters (U+05D0..U+05EA) are NFKC as they stand and combine with
+    // nothing: a memo of only those is answered without the quick check's table look-ups.
+    let normal = memo
+        .chars()
+        .all(|c| c.is_ascii() || ('\u{05D0}'..='\u{05EA}').contains(&c))
+        || is_nfkc_quick(memo.chars()) == IsNormalized::Yes;
     if normal && !memo.bytes().any(|b| b.is_ascii_digit()) {
         return found;
     }
@@ -513,11 +537,11 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     if !chars.iter().any(char::is_ascii_digit) {
         return found;
     }
-    let mut tokens = lex(&chars);
-    classify(&mut tokens, &chars);
+    let (mut tokens, all_parts) = lex(&chars);
+    classify(&mut tokens, &all_parts, &chars);
 
     // Flatten the usable parts; `link[i]` says whether part i may follow part i-1 in a run.
-    let mut parts: Vec<(usize, usize, Option<char>)> = Vec::new();
+    let mut parts: Vec<RunPart> = Vec::new();
     let mut link: Vec<bool> = Vec::new();
     let mut prev_token: Option<usize> = None;
     let push = |found: &mut Vec<String>, key: String| {
@@ -527,11 +551,18 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     };
     for (t, token) in tokens.iter().enumerate() {
         if token.left_out {
-            let text: String = chars[token.start..token.end]
-                .iter()
-                .collect::<String>()
-                .to_uppercase();
-            if let Some(key) = numbers.verbatim.get(&text).filter(|_| token.by_shape) {
+            // Only a token left out by its shape may be a number as written (and no month
+            // whose numbers all hold letters has any such number).
+            let verbatim = (token.by_shape && !numbers.verbatim.is_empty())
+                .then(|| {
+                    let text: String = chars[token.start..token.end]
+                        .iter()
+                        .collect::<String>()
+                        .to_uppercase();
+                    numbers.verbatim.get(&text)
+                })
+                .flatten();
+            if let Some(key) = verbatim {
                 // Flush runs before it in order: scan what we have so far first.
                 scan_parts(&chars, &parts, &link, numbers, &mut found);
                 parts.clear();
@@ -541,12 +572,12 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
             prev_token = None;
             continue;
         }
-        for (k, part) in token.parts.iter().enumerate() {
+        for (k, part) in token.parts(&all_parts).iter().enumerate() {
             let linked = if k == 0 {
                 // Across tokens: `inv 1043`, `No. 1043`, `Inv#1043`.
                 prev_token.is_some_and(|p| {
                     let prev = &tokens[p];
-                    let last = prev.parts.last().expect("a token has a part");
+                    let last = prev.parts(&all_parts).last().expect("a token has a part");
                     p + 1 == t
                         && is_digit(chars[part.start])
                         && chars[last.start..last.end]
@@ -559,7 +590,12 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
             } else {
                 part.joins_prev
             };
-            parts.push((part.start, part.end, if k == 0 { None } else { part.sep }));
+            parts.push(RunPart {
+                start: part.start,
+                end: part.end,
+                sep: if k == 0 { None } else { part.sep },
+                digit: chars[part.start..part.end].iter().any(|c| is_digit(*c)),
+            });
             link.push(linked);
         }
         prev_token = Some(t);
@@ -568,10 +604,20 @@ pub(crate) fn scan_memo(memo: &str, numbers: &NumberSet) -> Vec<String> {
     found
 }
 
+/// A part as [`scan_parts`] reads it.
+struct RunPart {
+    start: usize,
+    end: usize,
+    /// The separator kept before it in a run's text (`None`: a space, or nothing first).
+    sep: Option<char>,
+    /// Whether it holds a digit.
+    digit: bool,
+}
+
 /// Leftmost-longest matching over a flat list of parts.
 fn scan_parts(
     chars: &[char],
-    parts: &[(usize, usize, Option<char>)],
+    parts: &[RunPart],
     link: &[bool],
     numbers: &NumberSet,
     found: &mut Vec<String>,
@@ -587,21 +633,17 @@ fn scan_parts(
         }
         let mut matched = None;
         for j in (i..=end).rev() {
-            let has_digit = parts[i..=j]
-                .iter()
-                .any(|(s, e, _)| chars[*s..*e].iter().any(|c| is_digit(*c)));
-            if !has_digit {
+            if !parts[i..=j].iter().any(|p| p.digit) {
                 continue;
             }
             // The run's text: inside a token keep the separator (it ends a digit run for the
             // key); across tokens a space does the same.
-            let text = parts[i..=j]
-                .iter()
-                .enumerate()
-                .flat_map(|(k, (s, e, sep))| {
-                    let joint = (k > 0).then(|| sep.unwrap_or(' '));
-                    joint.into_iter().chain(chars[*s..*e].iter().copied())
-                });
+            let text = parts[i..=j].iter().enumerate().flat_map(|(k, p)| {
+                let joint = (k > 0).then(|| p.sep.unwrap_or(' '));
+                joint
+                    .into_iter()
+                    .chain(chars[p.start..p.end].iter().copied())
+            });
             key.clear();
             invoice_key_nfkc_into(text, &mut key);
             if usable_key(&key) && numbers.keys.contains_key(key.as_str()) {
@@ -675,6 +717,16 @@ mod tests {
     fn verbatim_numbers_beat_shape_rules() {
         assert_eq!(scan("payment for 12.115", &["12.115"]), ["12115"]);
         assert_eq!(scan("payment for 12.115", &["12115"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hebrew_and_ascii_memos_and_others_are_read_alike() {
+        let n = ["1043", "1044"];
+        // Only ASCII and Hebrew letters: taken as they stand.
+        assert_eq!(scan("תשלום חשבונית 1043 ו1044", &n), ["1043", "1044"]);
+        // Full-width digits and a Hebrew point: put in NFKC form first.
+        assert_eq!(scan("תשלום חשבונית １０４３", &n), ["1043"]);
+        assert_eq!(scan("חֶשְׁבּוֹן 1044", &n), ["1044"]);
     }
 
     #[test]
