@@ -192,6 +192,33 @@ pub(super) fn workbook_error(
     }
 }
 
+/// One worksheet as calamine's streaming reader yields its cells (xlsx, xlsb), asking `stop`
+/// every [`CELLS_BETWEEN_STOPS`] cells.
+fn sheet_of_cells<'a>(
+    file: &Arc<str>,
+    name: &str,
+    stop: Stop<'_>,
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, SourceError>,
+) -> Result<RawTable, SourceError> {
+    let mut grid = Grid::new();
+    let mut until_stop = CELLS_BETWEEN_STOPS;
+    while let Some(cell) = next_cell()? {
+        until_stop -= 1;
+        if until_stop == 0 {
+            until_stop = CELLS_BETWEEN_STOPS;
+            if stop() {
+                return Err(stopped(file));
+            }
+        }
+        let (row, col) = cell.get_position();
+        if let Some(value) = from_data_ref(cell.get_value()) {
+            grid.put(row, col, value)
+                .map_err(|at| sparse_error(file, name, at))?;
+        }
+    }
+    Ok(grid.finish(file, name))
+}
+
 pub(super) fn read_xlsx(
     bytes: &[u8],
     file: &Arc<str>,
@@ -206,23 +233,9 @@ pub(super) fn read_xlsx(
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
         let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
-        let mut grid = Grid::new();
-        let mut until_stop = CELLS_BETWEEN_STOPS;
-        while let Some(cell) = reader.next_cell().map_err(err)? {
-            until_stop -= 1;
-            if until_stop == 0 {
-                until_stop = CELLS_BETWEEN_STOPS;
-                if stop() {
-                    return Err(stopped(file));
-                }
-            }
-            let (row, col) = cell.get_position();
-            if let Some(value) = from_data_ref(cell.get_value()) {
-                grid.put(row, col, value)
-                    .map_err(|at| sparse_error(file, &name, at))?;
-            }
-        }
-        tables.push(grid.finish(file, &name));
+        tables.push(sheet_of_cells(file, &name, stop, || {
+            reader.next_cell().map_err(err)
+        })?);
     }
     Ok(tables)
 }
@@ -241,23 +254,9 @@ pub(super) fn read_xlsb(
     let mut tables = Vec::new();
     for name in worksheet_names(book.sheets_metadata()) {
         let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
-        let mut grid = Grid::new();
-        let mut until_stop = CELLS_BETWEEN_STOPS;
-        while let Some(cell) = reader.next_cell().map_err(err)? {
-            until_stop -= 1;
-            if until_stop == 0 {
-                until_stop = CELLS_BETWEEN_STOPS;
-                if stop() {
-                    return Err(stopped(file));
-                }
-            }
-            let (row, col) = cell.get_position();
-            if let Some(value) = from_data_ref(cell.get_value()) {
-                grid.put(row, col, value)
-                    .map_err(|at| sparse_error(file, &name, at))?;
-            }
-        }
-        tables.push(grid.finish(file, &name));
+        tables.push(sheet_of_cells(file, &name, stop, || {
+            reader.next_cell().map_err(err)
+        })?);
     }
     Ok(tables)
 }
