@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::support::{col, read_csv, root, Arrears};
+use crate::support::{col, read_csv, root, run_month, Arrears};
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
@@ -105,12 +105,7 @@ fn month(dir: &Path) {
 }
 
 fn run(input: &Path, out: &Path) -> PathBuf {
-    Arrears::new()
-        .current_dir(input)
-        .args(["run", ".", "--as-of", "2026-11-30", "--out"])
-        .arg(out)
-        .expect_code(0);
-    out.join("2026-11-30")
+    run_month(input, out)
 }
 
 /// An amount as the statements print it (`₪1,234.50`, `-$12.00`, `CHF 5.00`).

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arrears::report::manifest::sha256_hex;
 
-use crate::support::Arrears;
+use crate::support::run_month;
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/generate.rs"]
@@ -40,13 +40,7 @@ fn month(dir: &Path, format: &str, messy: bool) {
 }
 
 fn run(dir: &Path) -> PathBuf {
-    let out = dir.join("out");
-    Arrears::new()
-        .current_dir(dir)
-        .args(["run", ".", "--as-of", "2026-11-30", "--out"])
-        .arg(&out)
-        .expect_code(0);
-    out.join("2026-11-30")
+    run_month(dir, &dir.join("out"))
 }
 
 /// The payments input of run.json.

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{col, read_csv, root, Arrears};
+use crate::support::{col, read_csv, root, run_month, Arrears};
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
@@ -128,12 +128,7 @@ fn golden_history(out: &Path) {
 }
 
 fn run(input: &Path, out: &Path) -> PathBuf {
-    Arrears::new()
-        .current_dir(input)
-        .args(["run", ".", "--as-of", "2026-11-30", "--out"])
-        .arg(out)
-        .expect_code(0);
-    out.join("2026-11-30").join("letters")
+    run_month(input, out).join("letters")
 }
 
 fn golden_dir() -> PathBuf {

@@ -5,20 +5,14 @@
 
 use std::path::Path;
 
-use crate::support::{col, read_csv, root, Arrears};
+use crate::support::{col, read_csv, root, run_month, Arrears};
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
 fn run(dir: &Path) -> std::path::PathBuf {
-    let out = dir.join("out");
-    Arrears::new()
-        .current_dir(dir)
-        .args(["run", ".", "--as-of", "2026-11-30", "--out"])
-        .arg(&out)
-        .expect_code(0);
-    out.join("2026-11-30")
+    run_month(dir, &dir.join("out"))
 }
 
 const INVOICES: &str = "Invoice No,Client ID,Client Name,Invoice Date,Due Date,Amount,Currency\n\

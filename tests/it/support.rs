@@ -3,6 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `arrears run .` in `input` for 2026-11-30 into `out`, which must succeed: the run folder.
+pub fn run_month(input: &Path, out: &Path) -> PathBuf {
+    Arrears::new()
+        .current_dir(input)
+        .args(["run", ".", "--as-of", "2026-11-30", "--out"])
+        .arg(out)
+        .expect_code(0);
+    out.join("2026-11-30")
+}
+
 /// The repository root (for fixtures and sample-data).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
