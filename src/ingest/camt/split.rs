@@ -30,6 +30,7 @@ use super::entry::{outcomes, start_of, Outcome, Shared};
 use super::scan;
 use super::tree::Tree;
 use super::{resolve, Parser, Statement, MAX_DEPTH};
+use crate::ingest::source::fill;
 
 /// How much of a document a region holds, about: it ends after the last entry that ends
 /// within this many bytes (more only when none does). Enough entries (about 11,000 of a usual
@@ -186,17 +187,6 @@ pub(super) fn read_stream_by(
 /// The bytes as text, when they are UTF-8.
 fn utf8(bytes: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(bytes).ok()
-}
-
-/// Appends up to `wanted` more bytes of `source` to `into`; `true` when `source` has ended.
-fn fill(
-    source: &mut (dyn Read + Send),
-    into: &mut Vec<u8>,
-    wanted: usize,
-) -> std::io::Result<bool> {
-    let wanted = wanted as u64;
-    let got = source.take(wanted).read_to_end(into)?;
-    Ok((got as u64) < wanted)
 }
 
 /// The entries' results so far, and room kept from one region to the next.

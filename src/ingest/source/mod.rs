@@ -247,7 +247,7 @@ pub fn read_file_until(
     encoding: Option<&'static Encoding>,
     stop: Stop<'_>,
 ) -> Result<SourceFile, SourceError> {
-    if let Some(read) = read_streamed(path, display)? {
+    if let Some(read) = read_streamed(path, display, encoding, stop)? {
         return Ok(read);
     }
     let bytes = read_whole(path).map_err(|source| SourceError::Io {
@@ -263,11 +263,17 @@ pub fn read_file_until(
     read_source(&bytes, display, encoding, &ini, stop)
 }
 
-/// A CAMT statement, read from disk a region at a time while it is parsed, so the file is
-/// never copied whole into memory (a million entries are about 700 MB of XML). `None` for any
-/// other file, and for a statement the region reader is not sure of: the whole file is then
-/// read as any other, and an error is named there.
-fn read_streamed(path: &Path, display: &str) -> Result<Option<SourceFile>, SourceError> {
+/// A CAMT statement or a large delimited text file, read from disk a region at a time while
+/// it is parsed, so the file is never copied whole into memory (a million entries are about
+/// 700 MB of XML, a million rows of CSV about 250 MB). `None` for any other file, and for a
+/// file the region reader is not sure of: the whole file is then read as any other, and an
+/// error is named there.
+fn read_streamed(
+    path: &Path,
+    display: &str,
+    encoding: Option<&'static Encoding>,
+    stop: Stop<'_>,
+) -> Result<Option<SourceFile>, SourceError> {
     use std::io::{Read, Seek};
     let io = |source| SourceError::Io {
         file: display.to_string(),
@@ -277,25 +283,40 @@ fn read_streamed(path: &Path, display: &str) -> Result<Option<SourceFile>, Sourc
     let size = file.metadata().map_err(io)?.len();
     let mut head = Vec::new();
     (&mut file)
-        .take(camt::SNIFF_BYTES as u64)
+        .take(SAMPLE_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(io)?;
-    if !camt::sniff(&head) || !matches!(detect(&head, display), Ok(Format::Camt)) {
-        return Ok(None);
-    }
+    let camt = match detect(&head, display) {
+        Ok(Format::Camt) if camt::sniff(&head) => true,
+        Ok(Format::Text) if encoding.is_none() && size >= regions::STREAM_FROM => false,
+        _ => return Ok(None),
+    };
     file.rewind().map_err(io)?;
     let mut hasher = Sha256::new();
-    let read = guarded(display, "CAMT", || {
-        camt::read_stream(&mut file, size, &mut |bytes| hasher.update(bytes)).map_err(io)
-    })?;
-    let Some(statement) = read else {
-        return Ok(None);
+    let mut seen = |bytes: &[u8]| hasher.update(bytes);
+    let (tables, text_format, generated) = if camt {
+        let read = guarded(display, "CAMT", || {
+            camt::read_stream(&mut file, size, &mut seen).map_err(io)
+        })?;
+        let Some(statement) = read else {
+            return Ok(None);
+        };
+        let table = statement::payments_table(statement, &Arc::from(display));
+        (Vec::new(), None, vec![table])
+    } else {
+        let read = guarded(display, "CSV", || {
+            regions::read_text_stream(&mut file, size, &Arc::from(display), &mut seen, stop)
+        })?;
+        let Some((table, format)) = read else {
+            return Ok(None);
+        };
+        (vec![table], Some(format), Vec::new())
     };
     Ok(Some(SourceFile {
-        tables: Vec::new(),
+        tables,
         sha256: hex(&hasher.finalize()),
-        text_format: None,
-        generated: vec![statement::payments_table(statement, &Arc::from(display))],
+        text_format,
+        generated,
     }))
 }
 
@@ -600,8 +621,11 @@ fn inspect_zip(bytes: &[u8], file: &str) -> Result<Format, SourceError> {
     })
 }
 
+mod regions;
 mod text;
 mod workbook;
+
+pub(in crate::ingest) use regions::fill;
 
 pub(super) use text::decode_text;
 use text::*;

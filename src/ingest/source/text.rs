@@ -12,10 +12,6 @@ pub(super) fn read_text(
     let (text, label) = decode(bytes, &file, forced)?;
     let delimiter = detect_delimiter(&text);
     let rows = split_records(&text, delimiter, &file)?;
-    let delimiter_name = match delimiter {
-        b'\t' => "tab".to_string(),
-        d => format!("'{}'", char::from(d)),
-    };
     Ok((
         RawTable {
             file,
@@ -23,8 +19,17 @@ pub(super) fn read_text(
             first_row: 1,
             rows,
         },
-        format!("{label}, {delimiter_name}-separated"),
+        text_format(&label, delimiter),
     ))
+}
+
+/// How a text file was read, for the report: `UTF-8, ','-separated`.
+pub(super) fn text_format(encoding: &str, delimiter: u8) -> String {
+    let delimiter_name = match delimiter {
+        b'\t' => "tab".to_string(),
+        d => format!("'{}'", char::from(d)),
+    };
+    format!("{encoding}, {delimiter_name}-separated")
 }
 
 /// Decodes the bytes: a forced encoding, else a byte-order mark, else UTF-8 when valid, else
@@ -221,12 +226,27 @@ pub(super) fn split_records_in(
     file: &str,
     pieces: usize,
 ) -> Result<Vec<Vec<Cell>>, SourceError> {
+    let mut rows = Vec::new();
+    read_region(text, delimiter, file, pieces)?.place(&mut rows, 0, true);
+    Ok(rows)
+}
+
+/// The records of a text that starts where a record starts, read in (at most) `pieces` pieces
+/// on all threads. Each piece starts just after a line feed near an equal share of the text;
+/// the pieces are kept only when each one started where reading the text in order would have
+/// started a record (a quoted field with line breaks can span a split), else the text is read
+/// in order.
+pub(super) fn read_region(
+    text: &str,
+    delimiter: u8,
+    file: &str,
+    pieces: usize,
+) -> Result<Region, SourceError> {
     let bytes = text.as_bytes();
-    // Each piece starts just after a line feed near an equal share of the text.
     let mut starts: Vec<usize> = vec![0];
     for k in 1..pieces {
         let near = text.len() / pieces * k;
-        if let Some(lf) = bytes[near..].iter().position(|&b| b == b'\n') {
+        if let Some(lf) = memchr::memchr(b'\n', &bytes[near..]) {
             let start = near + lf + 1;
             if start < text.len() && starts.last().is_some_and(|&last| last < start) {
                 starts.push(start);
@@ -239,32 +259,52 @@ pub(super) fn split_records_in(
             .par_windows(2)
             .map(|w| read_piece(text, w[0], w[1], delimiter, file))
             .collect();
-        if let Ok(read) = read.into_iter().collect::<Result<Vec<Piece>, _>>() {
+        if let Ok(pieces) = read.into_iter().collect::<Result<Vec<Piece>, _>>() {
             // Piece i + 1 began at a record when piece i, read on past its end, found its next
             // record exactly where piece i + 1 found its first; when piece i read on to the end
             // of the text, piece i + 1 must have found no record at all.
             let agree = |w: &[Piece]| {
                 w[0].next == w[1].first && (w[0].next.is_some() || w[1].next.is_none())
             };
-            if read.windows(2).all(agree) {
-                let total = read.iter().map(|p| p.line_feeds).sum::<usize>() + 1;
-                let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(total);
-                let mut lines_before: usize = 0;
-                for piece in read {
-                    for (index, cells) in piece.records {
-                        place_row(&mut rows, lines_before.saturating_add(index), cells);
-                    }
-                    lines_before += piece.line_feeds;
-                }
-                return Ok(rows);
+            if pieces.windows(2).all(agree) {
+                return Ok(Region { pieces });
             }
         }
     }
-    let mut rows = Vec::new();
-    for (index, cells) in read_piece(text, 0, text.len(), delimiter, file)?.records {
-        place_row(&mut rows, index, cells);
+    Ok(Region {
+        pieces: vec![read_piece(text, 0, text.len(), delimiter, file)?],
+    })
+}
+
+/// A text's records, as its pieces read them.
+pub(super) struct Region {
+    pieces: Vec<Piece>,
+}
+
+impl Region {
+    /// Where the last record begins (after any blank lines before it), if there is one.
+    pub(super) fn last_start(&self) -> Option<usize> {
+        self.pieces.iter().rev().find_map(|p| p.last)
     }
-    Ok(rows)
+
+    /// Adds the records to `rows` (see [`place_row`]), the text beginning on the 0-based line
+    /// `line`; without `keep_last`, the last record is left out.
+    pub(super) fn place(mut self, rows: &mut Vec<Vec<Cell>>, line: usize, keep_last: bool) {
+        if !keep_last {
+            if let Some(piece) = self.pieces.iter_mut().rev().find(|p| p.last.is_some()) {
+                piece.records.pop();
+            }
+        }
+        let lines: usize = self.pieces.iter().map(|p| p.line_feeds).sum();
+        rows.reserve((line + lines + 1).saturating_sub(rows.len()));
+        let mut lines_before = line;
+        for piece in self.pieces {
+            for (index, cells) in piece.records {
+                place_row(rows, lines_before.saturating_add(index), cells);
+            }
+            lines_before += piece.line_feeds;
+        }
+    }
 }
 
 /// Adds the record that begins on the 0-based line `index` to `rows`: blank lines and the
@@ -288,6 +328,8 @@ pub(super) struct Piece {
     first: Option<usize>,
     /// Where the first record at or past `end` begins; `None` when the text ends first.
     next: Option<usize>,
+    /// Where the last record in `start..end` begins.
+    last: Option<usize>,
 }
 
 pub(super) fn read_piece(
@@ -305,9 +347,10 @@ pub(super) fn read_piece(
         .from_reader(&bytes[start..]);
     let mut piece = Piece {
         records: Vec::new(),
-        line_feeds: bytes[start..end].iter().filter(|&&b| b == b'\n').count(),
+        line_feeds: memchr::memchr_iter(b'\n', &bytes[start..end]).count(),
         first: None,
         next: None,
+        last: None,
     };
     let mut record = csv::ByteRecord::new();
     loop {
@@ -337,14 +380,19 @@ pub(super) fn read_piece(
             break;
         }
         piece.first.get_or_insert(byte);
+        piece.last = Some(byte);
         let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
         let mut cells = Vec::with_capacity(record.len());
         for field in &record {
             cells.push(if field.is_empty() {
                 Cell::Empty
             } else {
-                // The text is valid UTF-8 and the csv parser splits only at ASCII bytes.
-                Cell::Text(String::from_utf8_lossy(field).as_ref().into())
+                // The text is valid UTF-8 and the csv parser splits only at ASCII bytes, so
+                // the lossy reading never replaces anything; the strict check is the faster.
+                Cell::Text(match std::str::from_utf8(field) {
+                    Ok(text) => text.into(),
+                    Err(_) => String::from_utf8_lossy(field).as_ref().into(),
+                })
             });
         }
         while matches!(cells.last(), Some(Cell::Empty)) {
