@@ -210,12 +210,20 @@ pub fn compute(config: &Config, as_of: NaiveDate, history: &History) -> Result<I
 
     let started = Instant::now();
     let bar = progress::spinner("classify");
-    let class = classify::classify(config, &ledger, &recon, as_of, &history.before(as_of));
-    let changes = changes(config, &ledger, &recon, &class, as_of);
+    // The statements of account, built for their check against the clients' balances, need
+    // only the reconciliation: they are built beside the classification (both run mostly on
+    // one thread).
+    let ((class, changes), accounts) = rayon::join(
+        || {
+            let class = classify::classify(config, &ledger, &recon, as_of, &history.before(as_of));
+            let changes = changes(config, &ledger, &recon, &class, as_of);
+            (class, changes)
+        },
+        || report::statements::Accounts::build(&ledger, &recon, as_of),
+    );
     bar.finish_and_clear();
     timings.push(("classify", started.elapsed().as_millis()));
     let started = Instant::now();
-    let accounts = report::statements::Accounts::build(&ledger, &recon, as_of);
     let mut row_checks = row_checks;
     row_checks.push(accounts.check(&ledger, &recon, &class));
     timings.push(("statements_check", started.elapsed().as_millis()));
