@@ -295,8 +295,17 @@ fn read_streamed(
     let mut hasher = Sha256::new();
     let mut seen = |bytes: &[u8]| hasher.update(bytes);
     let (tables, text_format, generated) = if camt {
+        let mut source = Stoppable { file, stop };
         let read = guarded(display, "CAMT", || {
-            camt::read_stream(&mut file, size, &mut seen).map_err(io)
+            camt::read_stream(&mut source, size, &mut seen).map_err(|e| {
+                if stop() {
+                    SourceError::Stopped {
+                        file: display.to_string(),
+                    }
+                } else {
+                    io(e)
+                }
+            })
         })?;
         let Some(statement) = read else {
             return Ok(None);
@@ -318,6 +327,21 @@ fn read_streamed(
         text_format,
         generated,
     }))
+}
+
+/// A file whose reading fails once `stop` says so (asked before each read from disk).
+struct Stoppable<'a> {
+    file: std::fs::File,
+    stop: Stop<'a>,
+}
+
+impl std::io::Read for Stoppable<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if (self.stop)() {
+            return Err(std::io::Error::other("another input could not be read"));
+        }
+        self.file.read(buf)
+    }
 }
 
 /// The file's bytes. A large file is read in parts on all threads: copying a hundred
@@ -782,6 +806,15 @@ mod tests {
         assert_eq!(table.row_number(4), 5);
         assert_eq!(texts(table)[2], vec!["1", "two\nlines"]);
         assert_eq!(file.text_format.as_deref(), Some("UTF-8, ','-separated"));
+    }
+
+    #[test]
+    fn a_statement_read_a_region_at_a_time_stops_when_told() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/statements/camt053-v08-reversal.xml");
+        let err = read_file_until(&path, "s.xml", None, &|| true).unwrap_err();
+        assert!(matches!(err, SourceError::Stopped { .. }), "{err}");
+        assert!(read_file_until(&path, "s.xml", None, &|| false).is_ok());
     }
 
     #[test]
