@@ -4,9 +4,10 @@
 //! The format is decided by the file's content, never by its extension alone: a zip archive is
 //! an xlsx/xlsm, xlsb or ods workbook according to its entries, an OLE compound file is an xls
 //! workbook (or a password-protected OOXML package), and anything else must be text. The file is
-//! read from disk once; its SHA-256 is computed from the same bytes. A bank statement (CAMT,
-//! OFX) is told by its markup before other markup is refused, and its reader's payments table
-//! goes to [`SourceFile::generated`].
+//! read from disk once (a CAMT statement or a large CSV file a region at a time, and again whole
+//! when that reading is not sure of it); its SHA-256 is computed from the same bytes. A bank
+//! statement (CAMT, OFX) is told by its markup before other markup is refused, and its reader's
+//! payments table goes to [`SourceFile::generated`].
 //!
 //! Invariants a caller can rely on:
 //! - A row number shown to the user is `RawTable::row_number(index)`: for spreadsheets the row

@@ -231,11 +231,9 @@ pub(super) fn split_records_in(
     Ok(rows)
 }
 
-/// The records of a text that starts where a record starts, read in (at most) `pieces` pieces
-/// on all threads. Each piece starts just after a line feed near an equal share of the text;
-/// the pieces are kept only when each one started where reading the text in order would have
-/// started a record (a quoted field with line breaks can span a split), else the text is read
-/// in order.
+/// The records of a text that starts where a record starts, read as [`split_records`] reads
+/// them, in at most `pieces` pieces; each piece starts just after a line feed near an equal
+/// share of the text.
 pub(super) fn read_region(
     text: &str,
     delimiter: u8,
