@@ -51,7 +51,7 @@ pub(super) fn read_text_stream(
     read_text_stream_by(source, size, file, seen, stop, sizes)
 }
 
-/// The sizes [`read_text_stream_by`] works with, in bytes.
+/// The sizes [`read_text_stream_by`] works with: bytes, and a count of pieces.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Sizes {
     /// How much a region holds, about (more when a record is longer).
