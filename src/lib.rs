@@ -10,6 +10,7 @@ pub mod hash;
 pub mod history;
 pub mod ingest;
 pub mod init;
+mod keys;
 pub mod lock;
 pub mod model;
 pub mod normalize;

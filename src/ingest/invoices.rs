@@ -2,6 +2,7 @@
 //! invoice number seen twice.
 
 use super::*;
+use crate::keys::KeyIndex;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_invoices(
@@ -33,7 +34,7 @@ pub(super) fn read_invoices(
                 report.ignored += 1;
             }
             Some(Ok((draft, key))) => {
-                numbers.add(key, report_index);
+                numbers.add(&key, report_index);
                 invoices.push(finish_invoice(config, row, draft, clients, texts));
                 report.used += 1;
             }
@@ -215,40 +216,20 @@ pub(super) fn finish_invoice(
     }
 }
 
-/// The invoice numbers read so far, by their key (SPEC section 1's duplicate rule): the one
-/// invoice with each, or the group of invoices sharing it. A list is made only for numbers
-/// that repeat, not for each of a million invoices.
+/// The invoice numbers read so far, by their key (SPEC section 1's duplicate rule), each with
+/// the invoices (in reading order) numbered so.
 #[derive(Default)]
 pub(super) struct InvoiceNumbers {
-    pub(super) seen: HashMap<String, Seen>,
-    pub(super) groups: Vec<Vec<usize>>,
+    pub(super) seen: KeyIndex,
     /// The input each invoice was read from (its index in the ledger's inputs).
     pub(super) reports: Vec<usize>,
 }
 
-/// Where an invoice key was seen: the index of its one invoice, or of its group.
-pub(super) enum Seen {
-    Once(usize),
-    Group(usize),
-}
-
 impl InvoiceNumbers {
     /// Notes the next invoice in reading order: its number's key and the input it is from.
-    pub(super) fn add(&mut self, key: String, report: usize) {
-        let index = self.reports.len();
+    pub(super) fn add(&mut self, key: &str, report: usize) {
+        self.seen.push(key, self.reports.len());
         self.reports.push(report);
-        match self.seen.entry(key) {
-            Entry::Vacant(slot) => {
-                slot.insert(Seen::Once(index));
-            }
-            Entry::Occupied(mut slot) => match *slot.get() {
-                Seen::Once(first) => {
-                    slot.insert(Seen::Group(self.groups.len()));
-                    self.groups.push(vec![first, index]);
-                }
-                Seen::Group(g) => self.groups[g].push(index),
-            },
-        }
     }
 }
 
@@ -263,10 +244,9 @@ pub(super) fn dedupe_invoices(
 ) -> Vec<Invoice> {
     let InvoiceNumbers {
         seen,
-        groups,
         reports: report_of,
     } = numbers;
-    drop(seen);
+    let groups: Vec<&[usize]> = seen.repeated().collect();
     if groups.is_empty() {
         return invoices;
     }
@@ -282,7 +262,7 @@ pub(super) fn dedupe_invoices(
             && a.prepaid == b.prepaid
     };
     let mut keep = vec![true; invoices.len()];
-    for members in &groups {
+    for &members in &groups {
         let first = &invoices[members[0]];
         if members.iter().all(|&i| same(&invoices[i], first)) {
             for &i in &members[1..] {

@@ -23,7 +23,6 @@ pub mod table;
 pub mod unified;
 pub mod value;
 
-use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

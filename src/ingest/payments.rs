@@ -2,6 +2,7 @@
 //! debits and totals lines ignored, and a payment id seen twice counted once.
 
 use super::*;
+use crate::keys::KeyIndex;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_payments(
@@ -146,8 +147,8 @@ pub(super) fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Int
 /// number added to its id.
 #[derive(Default)]
 pub(super) struct PaymentIds {
-    /// Id -> index in the payments.
-    pub(super) seen: HashMap<Box<str>, usize>,
+    /// Id -> its indices in the payments (the last is the one a repeat is compared with).
+    pub(super) seen: KeyIndex,
     /// The warnings about repeated ids, in reading order.
     pub(super) issues: Vec<Issue>,
 }
@@ -161,7 +162,7 @@ impl PaymentIds {
         mut payment: Payment,
         report: &mut InputReport,
     ) {
-        if let Some(&first) = self.seen.get(&payment.id) {
+        if let Some(first) = self.seen.get(&payment.id).last() {
             let existing = &payments[first];
             let identical = existing.date == payment.date
                 && existing.amount == payment.amount
@@ -193,7 +194,7 @@ impl PaymentIds {
             ));
             payment.id = new_id.into();
         }
-        self.seen.insert(payment.id.clone(), payments.len());
+        self.seen.push(&payment.id, payments.len());
         payments.push(payment);
         report.used += 1;
     }

@@ -182,7 +182,7 @@ impl<'a> Index<'a> {
     fn memo_invoices(&self, memo: &str) -> Vec<usize> {
         let by_number = |text: &str, out: &mut Vec<usize>| {
             for key in scan_memo(text, &self.numbers) {
-                out.extend(self.numbers.invoices(&key).iter().copied());
+                out.extend(self.numbers.invoices(&key));
             }
         };
         let mut out = Vec::new();

@@ -34,10 +34,10 @@
 //! 6. Matching is leftmost-longest: at each part the longest run whose key is an invoice of the
 //!    run wins, and scanning continues after it. Repeats are reported once, first position.
 
-use std::collections::hash_map::Entry;
 use std::ops::Range;
 
 use crate::hash::HashMap;
+use crate::keys::{Indices, KeyIndex};
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
@@ -49,20 +49,13 @@ use crate::normalize::invoice_key_nfkc_into;
 pub(crate) struct NumberSet {
     /// Key -> the invoices (indices into the ledger) numbered so. A month of a million invoices
     /// holds a million keys, nearly all of one invoice each.
-    keys: HashMap<Box<str>, Docs>,
+    keys: KeyIndex,
     /// Upper-case number as written -> its key, for numbers without letters: only a numeric
     /// token left out by its shape is looked up here, and no such token holds a letter. (A
     /// month's numbers are mostly like `INV-2026-0000001`; keeping them all doubled the set.)
     verbatim: HashMap<String, String>,
     /// Most letter/digit runs in any number: no candidate needs more parts than that.
     max_parts: usize,
-}
-
-/// The invoices of one key: one, without a heap allocation of its own, or several.
-#[derive(Debug)]
-enum Docs {
-    One([usize; 1]),
-    Many(Vec<usize>),
 }
 
 /// What [`NumberSet::add`] needs of an invoice number, worked out on any thread.
@@ -102,15 +95,7 @@ impl NumberSet {
             self.verbatim.insert(verbatim, number.key.clone());
         }
         self.max_parts = self.max_parts.max(number.parts);
-        match self.keys.entry(number.key.into_boxed_str()) {
-            Entry::Occupied(mut docs) => match docs.get_mut() {
-                Docs::One([first]) => *docs.get_mut() = Docs::Many(vec![*first, invoice]),
-                Docs::Many(all) => all.push(invoice),
-            },
-            Entry::Vacant(docs) => {
-                docs.insert(Docs::One([invoice]));
-            }
-        }
+        self.keys.push(&number.key, invoice);
     }
 
     /// The set of `numbers`, the `i`-th being invoice `i`.
@@ -130,12 +115,8 @@ impl NumberSet {
     }
 
     /// The invoices whose key is `key`, in the order they were added.
-    pub(crate) fn invoices(&self, key: &str) -> &[usize] {
-        match self.keys.get(key) {
-            None => &[],
-            Some(Docs::One(one)) => one,
-            Some(Docs::Many(all)) => all,
-        }
+    pub(crate) fn invoices(&self, key: &str) -> Indices<'_> {
+        self.keys.get(key)
     }
 }
 
@@ -646,7 +627,7 @@ fn scan_parts(
             });
             key.clear();
             invoice_key_nfkc_into(text, &mut key);
-            if usable_key(&key) && numbers.keys.contains_key(key.as_str()) {
+            if usable_key(&key) && numbers.keys.contains(&key) {
                 matched = Some((j, key.clone()));
                 break;
             }
