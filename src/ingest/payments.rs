@@ -184,7 +184,14 @@ impl PaymentIds {
                 ));
                 return;
             }
-            let new_id = format!("{}#{}", payment.id, payment.origin.row);
+            // The new id is unique too: an export may already hold an id like `100#4`.
+            let base = format!("{}#{}", payment.id, payment.origin.row);
+            let mut new_id = base.clone();
+            let mut n = 1;
+            while self.seen.contains(&new_id) {
+                n += 1;
+                new_id = format!("{base}.{n}");
+            }
             self.issues.push(Issue::at(
                 Severity::Warning,
                 &payment.origin,
@@ -197,5 +204,58 @@ impl PaymentIds {
         self.seen.push(&payment.id, payments.len());
         payments.push(payment);
         report.used += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, Overrides};
+
+    /// An id seen again is compared with the payment that holds it: identical rows count once,
+    /// a different row gets an id of its own, unique even where the export already holds the
+    /// id its row number would give it.
+    #[test]
+    fn repeated_ids_count_once_or_get_an_id_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("invoices.csv"),
+            "Invoice No,Client ID,Client Name,Invoice Date,Due Date,Amount\n\
+             A-1,C1,Alpha,01/09/2026,01/10/2026,100.00\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("payments.csv"),
+            "Payment ID,Date,Amount,Payer\n\
+             100#4,01/11/2026,10.00,Zeta\n\
+             100,01/11/2026,50.00,Alpha\n\
+             100,02/11/2026,70.00,Beta\n\
+             100#4,01/11/2026,10.00,Zeta\n\
+             100#4.2,02/11/2026,70.00,Beta\n\
+             100,03/11/2026,90.00,Gamma\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(dir.path()), None, &Overrides::default()).unwrap();
+        let ledger = crate::ingest::ingest(&config).unwrap();
+        let ids: Vec<&str> = ledger.payments.iter().map(|p| &*p.id).collect();
+        assert_eq!(ids, ["100#4", "100", "100#4.2", "100#7"]);
+        let report = ledger
+            .inputs
+            .iter()
+            .find(|r| r.file == "payments.csv")
+            .unwrap();
+        assert_eq!((report.used, report.duplicates), (4, 2));
+        let said = |text: &str| {
+            ledger
+                .issues
+                .iter()
+                .filter(|i| i.message.contains(text))
+                .map(|i| i.row)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            said("appears twice with identical content"),
+            [Some(5), Some(6)]
+        );
+        assert_eq!(said("for another payment"), [Some(4), Some(7)]);
     }
 }
