@@ -25,7 +25,7 @@ struct Slot {
 }
 
 /// See the module documentation. Iteration order never reaches an output: keys are looked up,
-/// and [`KeyIndex::repeated`] lists keys in the order they were first filed twice.
+/// and [`KeyIndex::repeated`] lists keys in the order their lists were begun.
 #[derive(Default)]
 pub(crate) struct KeyIndex {
     text: String,
@@ -134,7 +134,8 @@ impl KeyIndex {
     }
 
     /// The indices of every key filed more than once, each in the order filed; the keys in the
-    /// order they were first filed a second time.
+    /// order their lists were begun (at a key's second filing, but for an index too large for a
+    /// slot).
     pub(crate) fn repeated(&self) -> impl Iterator<Item = &[usize]> {
         self.lists.iter().filter(|l| l.len() > 1).map(Vec::as_slice)
     }

@@ -144,10 +144,10 @@ pub(super) fn finish_payment(row: &Row<'_>, draft: PaymentDraft, texts: &mut Int
 
 /// The payment ids read so far. Payments with the same id: identical rows (an overlap of two
 /// bank exports) count once (warning); different rows keep both, the later one with its row
-/// number added to its id.
+/// number added to its id (and `.2`, `.3` ... while that id is taken too).
 #[derive(Default)]
 pub(super) struct PaymentIds {
-    /// Id -> its indices in the payments (the last is the one a repeat is compared with).
+    /// Id -> its index in the payments (renamed ids keep every id unique).
     pub(super) seen: KeyIndex,
     /// The warnings about repeated ids, in reading order.
     pub(super) issues: Vec<Issue>,
@@ -162,7 +162,7 @@ impl PaymentIds {
         mut payment: Payment,
         report: &mut InputReport,
     ) {
-        if let Some(first) = self.seen.get(&payment.id).last() {
+        if let Some(first) = self.seen.get(&payment.id).next() {
             let existing = &payments[first];
             let identical = existing.date == payment.date
                 && existing.amount == payment.amount
