@@ -504,6 +504,22 @@ pub struct Payment {
     pub origin: Origin,
 }
 
+/// The English month names, January first: read in text dates and written in letters.
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// One shared copy of each distinct text of a run: a million invoices of a hundred thousand
 /// clients hold a hundred thousand client keys, and every currency once. Cloning the returned
 /// `Arc` is a reference count, not a copy.

@@ -920,7 +920,7 @@ mod tests {
 
     #[test]
     fn mt940_is_known_by_its_content_whatever_its_name() {
-        let text = "{1:F01BANKILITAXXX0000000000}{2:O940}{4:\r\n:20:S1\r\n:25:IL62\r\n\
+        let text = "{1:F01LUMIILITAXXX0000000000}{2:O940}{4:\r\n:20:S1\r\n:25:IL62\r\n\
                     :60F:C261031ILS0,\r\n:61:261105C10,NTRFX//B1\r\n:86:/REMI/INV-1\r\n\
                     :62F:C261130ILS10,\r\n-}\r\n";
         let file = read_bytes(text.as_bytes(), "bank.csv", None).unwrap();

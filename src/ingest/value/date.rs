@@ -5,7 +5,7 @@
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::ingest::table::Cell;
-use crate::model::DateOrder;
+use crate::model::{DateOrder, MONTH_NAMES};
 
 const DATE_FORMS: &str =
     "write it as 2026-11-30, 30/11/2026, 30.11.2026, 30 Nov 2026 or as a spreadsheet date";
@@ -13,21 +13,6 @@ const DATE_FORMS: &str =
 /// Earliest and latest year accepted anywhere a date is read.
 const MIN_YEAR: i32 = 1900;
 const MAX_YEAR: i32 = 2200;
-
-const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// Reads a date cell.
 ///

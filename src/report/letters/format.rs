@@ -8,7 +8,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::model::format_money;
+use crate::model::{format_money, MONTH_NAMES};
 
 /// The sign printed before an amount, or `None` when the code is printed instead.
 fn currency_sign(currency: &str) -> Option<&'static str> {
@@ -52,21 +52,6 @@ pub fn money(value: Decimal, currency: &str) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A date as a letter in `language` writes it.
 #[must_use]
 pub fn date(value: NaiveDate, language: &str) -> String {
@@ -74,7 +59,7 @@ pub fn date(value: NaiveDate, language: &str) -> String {
         format!(
             "{} {} {}",
             value.day(),
-            MONTHS[value.month0() as usize],
+            MONTH_NAMES[value.month0() as usize],
             value.year()
         )
     } else {
@@ -87,7 +72,7 @@ pub fn date(value: NaiveDate, language: &str) -> String {
 #[must_use]
 pub fn short_date(value: NaiveDate, language: &str) -> String {
     if language == "en" {
-        let month = MONTHS[value.month0() as usize];
+        let month = MONTH_NAMES[value.month0() as usize];
         format!("{} {} {}", value.day(), &month[..3], value.year())
     } else {
         date(value, language)
