@@ -292,15 +292,10 @@ pub fn classify(
             behaviour
         },
         || {
-            let mut by_client: HashMap<(&str, &str), Vec<&AgedItem>> = HashMap::default();
-            for item in &items {
+            crate::hash::group(items.iter().map(|item| {
                 let inv = &ledger.invoices[item.invoice];
-                by_client
-                    .entry((&*inv.client, &*inv.currency))
-                    .or_default()
-                    .push(item);
-            }
-            by_client
+                ((&*inv.client, &*inv.currency), item)
+            }))
         },
     );
 
@@ -489,13 +484,12 @@ fn decide_letters(
     for (i, c) in clients.iter().enumerate() {
         rows_by_client.entry(c.client.as_str()).or_default().push(i);
     }
-    let mut items_by_client: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
-        items_by_client
-            .entry(&*ledger.invoices[item.invoice].client)
-            .or_default()
-            .push(i);
-    }
+    let items_by_client = crate::hash::group(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (&*ledger.invoices[item.invoice].client, i)),
+    );
     let mut letters = Vec::new();
     let mut held = Vec::new();
     for (client, rows) in rows_by_client {

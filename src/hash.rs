@@ -71,9 +71,48 @@ pub(crate) fn address(text: &std::sync::Arc<str>) -> usize {
     std::sync::Arc::as_ptr(text).cast::<u8>().addr()
 }
 
+/// The values of `pairs` grouped by key, each group in the order given. A run of equal keys
+/// (the usual case: open items, allocations and balances come sorted by client) is hashed once,
+/// not once per value; a key that comes back after others joins its group.
+pub(crate) fn group<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>>
+where
+    K: std::hash::Hash + Eq + Copy,
+{
+    let mut groups: HashMap<K, Vec<V>> = HashMap::default();
+    let mut run: Option<(K, Vec<V>)> = None;
+    for (key, value) in pairs {
+        match &mut run {
+            Some((last, values)) if *last == key => values.push(value),
+            _ => {
+                if let Some((last, values)) = run.take() {
+                    groups.insert(last, values);
+                }
+                let mut values = groups.remove(&key).unwrap_or_default();
+                values.push(value);
+                run = Some((key, values));
+            }
+        }
+    }
+    if let Some((last, values)) = run {
+        groups.insert(last, values);
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_keep_the_order_given_and_join_returning_keys() {
+        let pairs = [("b", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5), ("a", 6)];
+        let groups = group(pairs);
+        assert_eq!(groups.len(), 3);
+        assert_eq!(groups["b"], [1, 2, 4]);
+        assert_eq!(groups["a"], [3, 6]);
+        assert_eq!(groups["c"], [5]);
+        assert!(group(std::iter::empty::<(u8, u8)>()).is_empty());
+    }
 
     #[test]
     fn maps_work_with_it() {

@@ -233,6 +233,35 @@ fn partial_payment_leaves_the_rest_open() {
 }
 
 #[test]
+fn statement_accounts_join_copies_of_one_client_made_apart() {
+    // `inv` gives each invoice its own copy of the client's id, as no ingest would: the
+    // statements' accounts, found by the copies' addresses, still hold one account per client.
+    let l = ledger(
+        &[("C1", "Acme"), ("C2", "Beta")],
+        vec![
+            inv("1001", "C1", "2026-01-05", "1000"),
+            inv("1002", "C2", "2026-01-06", "300"),
+            inv("1003", "C1", "2026-01-07", "200"),
+        ],
+        vec![
+            pay("P1", "2026-01-20", "1000").id("C1"),
+            pay("P2", "2026-01-21", "100").id("C1"),
+        ],
+    );
+    let rec = run(&config(), &l, "2026-01-31");
+    let accounts = crate::report::statements::Accounts::build(&l, &rec, d("2026-01-31"));
+    let list: Vec<(&str, &[usize], usize)> = accounts
+        .list
+        .iter()
+        .map(|a| (&*a.client, a.docs.as_slice(), a.allocations.len()))
+        .collect();
+    assert_eq!(list, [("C1", &[0, 2][..], 2), ("C2", &[1][..], 0)]);
+    let c1 = &accounts.list[0];
+    assert!(c1.allocations.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(c1.closing(&l, &rec), m("100"));
+}
+
+#[test]
 fn one_payment_for_many_invoices_via_hebrew_memo() {
     let l = ledger(
         &[("C1", "כהן ושות' בע\"מ")],
