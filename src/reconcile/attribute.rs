@@ -96,7 +96,10 @@ impl<'a> Index<'a> {
             .collect();
         let mut exact_ids = HashMap::default();
         let mut canonical_ids: HashMap<String, Vec<&str>> = HashMap::default();
-        let mut client_names: BTreeSet<(String, &str)> = BTreeSet::new();
+        // Every (name key, client) pair, sorted and without repeats once all are in: sorting
+        // 200,000 pairs on all threads at the end costs a fraction of keeping them in order
+        // one insertion at a time.
+        let mut client_names: Vec<(String, &str)> = Vec::with_capacity(ledger.clients.len());
         for (key, (canonical, name)) in ledger.clients.keys().zip(derived) {
             keys.entry(key).or_insert_with(|| Arc::from(key.as_str()));
             exact_ids.insert(key.trim(), key.as_str());
@@ -106,7 +109,7 @@ impl<'a> Index<'a> {
                     .or_default()
                     .push(key.as_str());
             }
-            client_names.insert((name, key.as_str()));
+            client_names.push((name, key.as_str()));
         }
         // A client's name repeats on each of its invoices; normalising it (NFKC, suffixes) once
         // per distinct (name, client) pair instead of once per invoice, on all threads.
@@ -128,6 +131,8 @@ impl<'a> Index<'a> {
                 .par_iter()
                 .map(|&(name, client)| (name_key(name), client)),
         );
+        client_names.par_sort_unstable();
+        client_names.dedup();
         let mut names: HashMap<String, Vec<&str>> = HashMap::default();
         for (name, client) in &client_names {
             if !name.is_empty() {
@@ -513,9 +518,19 @@ pub(crate) fn attribute(
     invoice_in_run: &[bool],
     payments: &[usize],
 ) -> Vec<Attribution> {
-    let mut index = Index::new(ledger, invoice_in_run);
-    index.payer_keys = payer_keys(ledger, payments);
-    index.rf_bodies = rf_bodies(ledger, invoice_in_run, payments);
+    // The payers' keys and the RF bodies need no index: made beside it, they fill the time
+    // its parts spend in order on one thread.
+    let (mut index, (payer_keys, rf_bodies)) = rayon::join(
+        || Index::new(ledger, invoice_in_run),
+        || {
+            rayon::join(
+                || payer_keys(ledger, payments),
+                || rf_bodies(ledger, invoice_in_run, payments),
+            )
+        },
+    );
+    index.payer_keys = payer_keys;
+    index.rf_bodies = rf_bodies;
     let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
     // The payers' name keys are read by the first pass only.
     index.payer_keys = HashMap::default();
