@@ -262,6 +262,39 @@ fn statement_accounts_join_copies_of_one_client_made_apart() {
 }
 
 #[test]
+fn checks_made_later_equal_the_full_check_and_still_catch_a_wrong_balance() {
+    let ledger_now = || {
+        ledger(
+            &[("C1", "Acme"), ("C2", "Beta")],
+            vec![
+                inv("1001", "C1", "2026-01-05", "1000"),
+                inv("1002", "C2", "2026-01-06", "300"),
+            ],
+            vec![
+                pay("P1", "2026-01-20", "400").id("C1").memo("inv 1001"),
+                pay("P2", "2026-01-21", "300").id("C2"),
+            ],
+        )
+    };
+    let full = run(&config(), &ledger_now(), "2026-01-31");
+    let mut l = ledger_now();
+    let (mut rec, _, pending) =
+        reconcile_releasing_memos(&config(), &mut l, d("2026-01-31")).expect("checks hold");
+    assert!(l.payments.iter().all(|p| p.memo.is_none()));
+    assert_eq!(rec.invariants.len(), 2);
+    let checks = pending.run(&l, &rec).expect("checks hold");
+    PendingChecks::complete(&mut rec, checks);
+    assert_eq!(rec.invariants, full.invariants);
+    assert_eq!(rec.invariants.len(), 4);
+
+    rec.open_items[0].open += m("1");
+    assert!(matches!(
+        pending.run(&l, &rec),
+        Err(ReconcileError::Invariant { .. })
+    ));
+}
+
+#[test]
 fn one_payment_for_many_invoices_via_hebrew_memo() {
     let l = ledger(
         &[("C1", "כהן ושות' בע\"מ")],
