@@ -65,8 +65,8 @@ pub(crate) fn check(
 /// # Errors
 /// [`ReconcileError::Invariant`] for the first check that fails.
 pub(crate) fn check_attribution(
-    rec: &Reconciliation,
     ledger: &Ledger,
+    rec: &Reconciliation,
     invoice_in_run: &[bool],
     payment_in_run: &[bool],
 ) -> Result<Vec<InvariantCheck>, ReconcileError> {

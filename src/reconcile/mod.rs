@@ -368,7 +368,7 @@ pub fn reconcile_releasing_memos(
     let (mut rec, mut timings) = allocate_run(config, ledger, as_of, attributed, &run);
     let started = std::time::Instant::now();
     rec.invariants =
-        invariants::check_attribution(&rec, ledger, &run.invoice_in_run, &run.payment_in_run)?;
+        invariants::check_attribution(ledger, &rec, &run.invoice_in_run, &run.payment_in_run)?;
     timings.push(("reconcile_check", started.elapsed().as_millis()));
     Ok((
         rec,
@@ -445,13 +445,8 @@ fn allocate_run(
     attributed: Vec<Attribution>,
     run: &Run,
 ) -> (Reconciliation, Timings) {
-    let Run {
-        invoice_in_run,
-        left_out,
-        attribute_ms,
-        ..
-    } = run;
-    let (left_out, attribute_ms) = (*left_out, *attribute_ms);
+    let (invoice_in_run, left_out, attribute_ms) =
+        (&run.invoice_in_run, run.left_out, run.attribute_ms);
     let started = std::time::Instant::now();
 
     // Every invoice and payment is added to its client's work, found by the address of the
@@ -529,9 +524,9 @@ fn allocate_run(
     // A chunk of clients at a time, each client on any thread, appended in client order. All
     // clients' outcomes at once were, beside the vectors they are appended to, a second copy
     // of every allocation and open item: at a million invoices the run's peak (+165 MB for
-    // half a second). A chunk's vectors are freed before the next chunk reuses their memory.
-    // A chunk is appended while the next one is allocated (the appending, on one thread, was
-    // a tenth of the stage at a million invoices).
+    // half a second). A chunk is appended while the next one is allocated (the appending, on
+    // one thread, was a tenth of the stage at a million invoices), so two chunks' outcomes are
+    // held at most; a chunk's vectors are freed before a later chunk reuses their memory.
     let allocate_chunk = |chunk: &[ClientWork<'_>]| -> Vec<ClientOutcome> {
         chunk
             .par_iter()
