@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use super::fuzzy::{FuzzyIndex, FuzzyOutcome};
-use super::memo::{scan_memo, Number, NumberSet};
+use super::memo::{scan_memo_with, Number, NumberSet, Scratch};
 use super::rf;
 use super::{Attribution, AttributionRule};
 use crate::model::Ledger;
@@ -184,10 +184,11 @@ impl<'a> Index<'a> {
 
     /// The invoices a memo names, in memo order: by RF creditor reference and by number. An RF
     /// reference with wrong check digits is left out whole; the text around it still counts.
-    fn memo_invoices(&self, memo: &str) -> Vec<usize> {
-        let by_number = |text: &str, out: &mut Vec<usize>| {
-            for key in scan_memo(text, &self.numbers) {
-                out.extend(self.numbers.invoices(&key));
+    fn memo_invoices(&self, memo: &str, scratch: &mut Scratch) -> Vec<usize> {
+        let mut by_number = |text: &str, out: &mut Vec<usize>| {
+            scan_memo_with(text, &self.numbers, scratch);
+            for key in scratch.found() {
+                out.extend(self.numbers.invoices(key));
             }
         };
         let mut out = Vec::new();
@@ -212,13 +213,14 @@ impl<'a> Index<'a> {
         out
     }
 
-    fn first_pass(&self, payment_index: usize) -> Step {
+    /// The rules up to `name` for one payment; `scratch` is the memo scan's.
+    fn first_pass(&self, payment_index: usize, scratch: &mut Scratch) -> Step {
         let payment = &self.ledger.payments[payment_index];
         let mut notes: Vec<String> = Vec::new();
         let memo_invoices: Vec<usize> = payment
             .memo
             .as_deref()
-            .map(|memo| self.memo_invoices(memo))
+            .map(|memo| self.memo_invoices(memo, scratch))
             .unwrap_or_default();
         let refs_of = |client: &str| -> Vec<usize> {
             let mut refs: Vec<usize> = Vec::new();
@@ -531,7 +533,10 @@ pub(crate) fn attribute(
     );
     index.payer_keys = payer_keys;
     index.rf_bodies = rf_bodies;
-    let steps: Vec<Step> = payments.par_iter().map(|&p| index.first_pass(p)).collect();
+    let steps: Vec<Step> = payments
+        .par_iter()
+        .map_init(Scratch::default, |scratch, &p| index.first_pass(p, scratch))
+        .collect();
     // The payers' name keys are read by the first pass only.
     index.payer_keys = HashMap::default();
     // Each distinct name is looked up once. With a million payers each spelt its own way the
