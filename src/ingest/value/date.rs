@@ -129,9 +129,13 @@ fn is_time_token(token: &str) -> bool {
 
 /// The three parts of a purely numeric date (`30/11/2026`, `2026-11-30`), all separated by
 /// the same one of `/`, `-`, `.`.
+// A closure, not the `char`, is the faster pattern here (see below).
+#[allow(clippy::manual_pattern_char_comparison)]
 fn numeric_parts(date: &str) -> Option<[&str; 3]> {
     let sep = date.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
-    let mut parts = date.split(sep);
+    // Split by a test of each character: splitting by the `char` itself confirms every match
+    // through a call to the C library's `memcmp`, a fifth of the date parsing of a large file.
+    let mut parts = date.split(|c: char| c == sep);
     let out = [parts.next()?, parts.next()?, parts.next()?];
     if parts.next().is_some() {
         return None;
