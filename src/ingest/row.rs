@@ -176,10 +176,17 @@ pub(super) fn data_rows<'a>(
 pub(super) fn is_totals_row(row: &Row<'_>, key_field: Field) -> bool {
     let is_total = |c: &Cell| {
         // Only words say "total": a number, date or truth value never does.
-        let (Cell::Text(_) | Cell::Error(_)) = c else {
-            return false;
+        let text: &str = match c {
+            Cell::Text(text) => text,
+            Cell::Error(text) => text,
+            _ => return false,
         };
-        let key = field::header_key(&c.display());
+        // Nor does a text with a digit (an invoice number, a date): its key keeps the digit.
+        // Nearly every row's key cell is one, and is passed over without building its key.
+        if text.bytes().any(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let key = field::header_key(text);
         matches!(
             key.as_str(),
             "total" | "totals" | "grandtotal" | "סהכ" | "סךהכל" | "סיכום"
