@@ -540,31 +540,34 @@ pub(crate) fn attribute(
     // The payers' name keys are read by the first pass only.
     index.payer_keys = HashMap::default();
     // Each distinct name is looked up once. With a million payers each spelt its own way the
-    // names are a million: they are borrowed from the steps, sorted and deduplicated on all
-    // threads, and every step finds its outcome by its name's place in that order, so that no
-    // second copy of the names or a map of them is held.
-    let mut names: Vec<&str> = steps
+    // names are a million: they are borrowed from the steps and sorted with their steps' places
+    // on all threads; each run of equal names is one lookup, and each step is given its
+    // name's place in the list of distinct names, so that no second copy of the names or a
+    // map of them is held.
+    let mut keyed: Vec<(&str, usize)> = steps
         .par_iter()
-        .filter_map(|s| match s {
-            Step::Fuzzy { key, .. } => Some(key.as_str()),
+        .enumerate()
+        .filter_map(|(at, s)| match s {
+            Step::Fuzzy { key, .. } => Some((key.as_str(), at)),
             Step::Done(_) => None,
         })
         .collect();
-    names.par_sort_unstable();
-    names.dedup();
+    keyed.par_sort_unstable();
+    let mut names: Vec<&str> = Vec::new();
+    let mut outcome_of: Vec<usize> = vec![0; steps.len()];
+    for &(name, at) in &keyed {
+        if names.last() != Some(&name) {
+            names.push(name);
+        }
+        outcome_of[at] = names.len() - 1;
+    }
+    drop(keyed);
     let outcomes: Vec<FuzzyOutcome> = names
         .par_iter()
         .map_init(
             || index.fuzzy.scratch(),
             |scratch, name| index.fuzzy.lookup(name, scratch),
         )
-        .collect();
-    let outcome_of: Vec<usize> = steps
-        .par_iter()
-        .map(|s| match s {
-            Step::Fuzzy { key, .. } => names.binary_search(&key.as_str()).unwrap_or(0),
-            Step::Done(_) => 0,
-        })
         .collect();
     drop(names);
     // Finished in place, then turned into attributions in place: the steps' memory becomes the
