@@ -533,6 +533,11 @@ pub struct Interner {
 }
 
 impl Interner {
+    /// Room for `n` more texts.
+    pub fn reserve(&mut self, n: usize) {
+        self.texts.reserve(n);
+    }
+
     /// The shared copy of `text`, made on first use.
     pub fn get(&mut self, text: &str) -> Arc<str> {
         if let Some(at) = self
