@@ -107,6 +107,10 @@ pub(super) fn read_clients(
             })
         })
         .collect();
+    // Sized once: grown step by step, a hundred thousand clients were moved into fresh memory
+    // at each step.
+    clients.by_id.reserve(rows.len());
+    clients.by_name.reserve(rows.len());
     for (row, parsed) in rows.iter().zip(parsed) {
         match parsed {
             Ok((client, warnings, name_key)) => {

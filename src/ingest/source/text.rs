@@ -385,12 +385,13 @@ pub(super) fn read_piece(
             cells.push(if field.is_empty() {
                 Cell::Empty
             } else {
-                // The text is valid UTF-8 and the csv parser splits only at ASCII bytes, so
-                // the lossy reading never replaces anything; the strict check is the faster.
-                Cell::Text(match std::str::from_utf8(field) {
-                    Ok(text) => text.into(),
-                    Err(_) => String::from_utf8_lossy(field).as_ref().into(),
-                })
+                debug_assert!(std::str::from_utf8(field).is_ok());
+                // SAFETY: `text` is a `str`, and the csv parser only splits it at ASCII bytes
+                // (delimiter, quote, line end) and only drops ASCII bytes (the quotes around a
+                // field, the first of a doubled quote). An ASCII byte of UTF-8 is always a
+                // whole character, so every field is whole characters of `text`: valid UTF-8.
+                // Checking each field again cost a tenth of reading a large file with Hebrew.
+                Cell::Text(unsafe { std::str::from_utf8_unchecked(field) }.into())
             });
         }
         while matches!(cells.last(), Some(Cell::Empty)) {
