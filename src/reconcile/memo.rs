@@ -75,13 +75,15 @@ impl Number {
         }
         let number = number.trim();
         let verbatim = if number.is_ascii() {
-            // Already NFKC; ASCII upper case is the full upper case of ASCII.
-            number.to_ascii_uppercase()
+            // Already NFKC, and without letters already upper case: nearly every number of a
+            // month has letters (`INV-...`), and is not copied only to be dropped.
+            (!number.bytes().any(|b| b.is_ascii_alphabetic())).then(|| number.to_string())
         } else {
-            number.nfkc().collect::<String>().to_uppercase()
+            let verbatim = number.nfkc().collect::<String>().to_uppercase();
+            (!verbatim.chars().any(crate::normalize::is_alphabetic)).then_some(verbatim)
         };
         Some(Number {
-            verbatim: (!verbatim.chars().any(crate::normalize::is_alphabetic)).then_some(verbatim),
+            verbatim,
             parts: class_runs(number),
             key,
         })
