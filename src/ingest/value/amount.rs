@@ -181,7 +181,8 @@ fn parse_amount_text(raw: &str) -> Result<ParsedAmount, String> {
 
 /// The amount of a text in one of the shapes bank and ledger exports write nearly every amount
 /// in (`1234`, `-1234.5`, `21,830.00`), read as [`general_amount`] reads it but without its
-/// tokens and their strings (at a million rows those were a fifth of the amounts' parsing).
+/// tokens and their strings (at a million rows, allocating those was much of the amounts'
+/// parsing).
 /// `None` for any other text, and for the shapes whose reading needs the general rules
 /// (`1.234` as a thousand and more, `1,234` or `12,5` without a decimal point).
 // Splitting by a closure, not by the `char`: a `char` pattern confirms each match through a

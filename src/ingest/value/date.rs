@@ -134,7 +134,7 @@ fn is_time_token(token: &str) -> bool {
 fn numeric_parts(date: &str) -> Option<[&str; 3]> {
     let sep = date.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
     // Split by a test of each character: splitting by the `char` itself confirms every match
-    // through a call to the C library's `memcmp`, a fifth of the date parsing of a large file.
+    // through a call to the C library's `memcmp` (0.2 CPU-s of a million-row month, by perf).
     let mut parts = date.split(|c: char| c == sep);
     let out = [parts.next()?, parts.next()?, parts.next()?];
     if parts.next().is_some() {
