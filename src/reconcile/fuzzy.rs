@@ -106,8 +106,11 @@ pub(crate) struct FuzzyIndex {
     starts: Vec<usize>,
     /// For each name, the client keys that carry it (sorted).
     owners: Vec<Vec<String>>,
-    /// Bigram or trigram ([`gram_keys`]) -> ids of the names holding it.
+    /// Bigram or trigram ([`gram_keys`]) -> the names holding it: with `by_length`, each as
+    /// [`with_length`] of its id, in order of length; else their ids.
     grams: HashMap<u64, Vec<u32>>,
+    /// Whether the posting lists are in order of length (every index of fewer than 2^24 names).
+    by_length: bool,
     /// Name ids by length in characters.
     by_len: HashMap<usize, Vec<u32>>,
 }
@@ -122,6 +125,15 @@ fn gram_keys(name: &[char], q: usize) -> impl Iterator<Item = u64> + '_ {
         }
         key
     })
+}
+
+/// The bits of a posting that hold the name's id when the lists are in order of length.
+const ID_MASK: u32 = (1 << 24) - 1;
+
+/// A posting of name `id` (below 2^24) of `len` characters: the length (at most 255) above the
+/// id, so that the posting lists sort by length.
+fn with_length(id: u32, len: usize) -> u32 {
+    (u32::try_from(len.min(255)).unwrap_or(255) << 24) | id
 }
 
 /// Whether two lengths can reach similarity `floor` at all: `2·min(la, lb) ≥ floor·(la + lb)`.
@@ -212,6 +224,7 @@ impl FuzzyIndex {
             owners: Vec::new(),
             grams: HashMap::default(),
             by_len: HashMap::default(),
+            by_length: false,
         };
         for (client, name) in clients {
             if name.is_empty() {
@@ -239,6 +252,19 @@ impl FuzzyIndex {
         for owners in &mut index.owners {
             owners.sort();
             owners.dedup();
+        }
+        // A lookup reads only the names of admissible lengths in each posting list: at 100,000
+        // clients the lists are long, and most of a list is names too short or too long.
+        if index.owners.len() <= ID_MASK as usize + 1 {
+            let starts = &index.starts;
+            for postings in index.grams.values_mut() {
+                for p in postings.iter_mut() {
+                    let id = *p as usize;
+                    *p = with_length(*p, starts[id + 1] - starts[id]);
+                }
+                postings.sort_unstable();
+            }
+            index.by_length = true;
         }
         index
     }
@@ -355,7 +381,15 @@ impl FuzzyIndex {
             *epoch = 1;
         }
         for &(gram, times) in probes.iter() {
-            for &id in postings(&gram) {
+            let mut list = postings(&gram);
+            if self.by_length {
+                // Only the names of admissible lengths (a length of 255 stands for any longer).
+                let (lo, hi) = (with_length(0, lo) >> 24, with_length(0, hi) >> 24);
+                list = &list[list.partition_point(|&p| p >> 24 < lo)..];
+                list = &list[..list.partition_point(|&p| p >> 24 <= hi)];
+            }
+            for &p in list {
+                let id = if self.by_length { p & ID_MASK } else { p };
                 let seen = &mut stamp[id as usize];
                 if seen.0 == *epoch {
                     seen.1 += times;
@@ -610,6 +644,28 @@ mod tests {
         typo.push('x');
         let idx = index(&[("L", long.as_str())]);
         assert!(matches!(lookup(&idx, &typo), FuzzyOutcome::Matched { .. }));
+    }
+
+    /// Posting lists in order of length keep names of 255 characters and more together; they
+    /// are still found, and told apart, as by comparing with every name.
+    #[test]
+    fn names_of_any_length_are_found_in_length_ordered_postings() {
+        let base: String = "abcdefghijklmnopqrstuvwxyz".repeat(12);
+        let names: Vec<(String, String)> = [250, 254, 255, 256, 300, 312]
+            .iter()
+            .enumerate()
+            .map(|(k, &len)| (format!("C{k}"), base.chars().take(len).collect()))
+            .collect();
+        let names: Vec<(&str, &str)> = names
+            .iter()
+            .map(|(k, n)| (k.as_str(), n.as_str()))
+            .collect();
+        let idx = index(&names);
+        assert!(idx.by_length);
+        for len in [240, 255, 262, 290, 305, 312, 330] {
+            let query: String = base.chars().take(len).collect();
+            assert_eq!(lookup(&idx, &query), brute(&names, &query), "{len}");
+        }
     }
 
     proptest! {
