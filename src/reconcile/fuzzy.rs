@@ -254,7 +254,7 @@ impl FuzzyIndex {
             owners.dedup();
         }
         // A lookup reads only the names of admissible lengths in each posting list: at 100,000
-        // clients the lists are long, and most of a list is names too short or too long.
+        // clients the lists are long, and many names in them are too short or too long.
         if index.owners.len() <= ID_MASK as usize + 1 {
             let starts = &index.starts;
             for postings in index.grams.values_mut() {
