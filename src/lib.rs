@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod init;
 mod keys;
 pub mod lock;
+pub mod memory;
 pub mod model;
 pub mod normalize;
 pub mod office;

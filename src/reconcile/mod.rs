@@ -365,6 +365,9 @@ pub fn reconcile_releasing_memos(
 ) -> Result<(Reconciliation, Timings, PendingChecks), ReconcileError> {
     let (attributed, run) = attribute_run(ledger, as_of);
     ledger.payments.par_iter_mut().for_each(|p| p.memo = None);
+    // The memos and the attribution's indexes, freed just now, are given back before
+    // allocation asks for its memory (see `crate::memory`).
+    crate::memory::give_back_freed();
     let (mut rec, mut timings) = allocate_run(config, ledger, as_of, attributed, &run);
     let started = std::time::Instant::now();
     rec.invariants =
