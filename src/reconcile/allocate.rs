@@ -712,6 +712,18 @@ enum EventKind {
     CreditNote,
 }
 
+/// The positions of a book's documents by invoice key, in the book's rank order.
+fn invoices_by_key(book: &Book<'_>) -> HashMap<String, Vec<usize>> {
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::default();
+    for &pos in &book.by_rank {
+        by_key
+            .entry(invoice_key(&book.docs[pos].inv.number))
+            .or_default()
+            .push(pos);
+    }
+    by_key
+}
+
 fn allocate_currency(
     config: &Config,
     ledger: &Ledger,
@@ -789,16 +801,7 @@ fn allocate_currency(
             EventKind::CreditNote => {
                 let target = book.docs[k].inv.reference.as_deref().and_then(|r| {
                     by_key
-                        .get_or_insert_with(|| {
-                            let mut by_key: HashMap<String, Vec<usize>> = HashMap::default();
-                            for &pos in &book.by_rank {
-                                by_key
-                                    .entry(invoice_key(&book.docs[pos].inv.number))
-                                    .or_default()
-                                    .push(pos);
-                            }
-                            by_key
-                        })
+                        .get_or_insert_with(|| invoices_by_key(&book))
                         .get(&invoice_key(r))
                         .and_then(|positions| positions.first().copied())
                 });
